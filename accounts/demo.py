@@ -1,0 +1,135 @@
+"""Demo data as on the 2FA launch day (SPEC A6): email registered, smartcard, no password yet."""
+
+import secrets
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from .audit import Event, record_event
+from .models import (
+    BusinessUserGroup,
+    ClearingHouse,
+    DARole,
+    Participant,
+    ParticipantKind,
+    User,
+)
+
+#: Every demo smartcard's password (SPEC L10: 6-8 digits).
+DEMO_SMARTCARD_PASSWORD = "12345678"  # noqa: S105 - published demo value
+DEMO_ADMIN_USERNAME = "HKEXADMIN"
+
+DEMO_GROUPS = [
+    ("SETTLE", "Settlement", ClearingHouse.HKSCC),
+    ("DEPOSIT", "Depository", ClearingHouse.HKSCC),
+    ("ENQUIRY", "Enquiry", ClearingHouse.HKSCC),
+    ("CLEARING", "Clearing", ClearingHouse.HKCC),
+    ("COLLAT", "Collateral", ClearingHouse.HKCC),
+    ("OPTCLR", "Options Clearing", ClearingHouse.SEOCH),
+]
+
+
+@dataclass(frozen=True)
+class DemoParticipant:
+    kind: str
+    participant_id: str
+    name: str
+    prefix: str
+    max_users: int
+    das: tuple[tuple[str, str], ...]
+    users: tuple[str, ...]
+    domain: str
+
+
+def _das(prefix):
+    return ((f"{prefix}X1", DARole.MAKER), (f"{prefix}X2", DARole.CHECKER),
+            (f"{prefix}X3", DARole.CHECKER))
+
+
+DEMO_PARTICIPANTS = [
+    DemoParticipant(ParticipantKind.HKSCC_CP, "B01234", "ABC SECURITIES", "B01234", 20,
+                    _das("B01234"), ("B0123401", "B0123402", "B0123403"),
+                    "abc-securities.example"),
+    DemoParticipant(ParticipantKind.HKSCC_DB, "BNK999", "XYZ BANK", "BNK999", 20,
+                    _das("BNK999"), ("BNK99901",), "xyz-bank.example"),
+    DemoParticipant(ParticipantKind.HKCC_CP, "HKABC1", "ABC FUTURES", "HKABC1", 20,
+                    _das("HKABC1"), ("HKABC101",), "abc-futures.example"),
+    DemoParticipant(ParticipantKind.SEOCH_CP, "HKABC2", "ABC OPTIONS", "HKABC2", 20,
+                    _das("HKABC2"), ("HKABC201",), "abc-options.example"),
+]
+
+DEMO_NAMES = ["CHAN", "WONG", "LEE", "CHEUNG", "LAU", "NG", "HO", "LAM"]
+
+
+@dataclass
+class SeedReport:
+    created: list[str]
+    admin_password: str | None
+
+
+def _srn(user_id: str) -> str:
+    # Shaped like the documents' "0101101200012AB2": 16 characters.
+    return f"0101101200{zlib.crc32(user_id.encode()) % 1000:03d}{user_id[-3:]}"[:16].upper()
+
+
+@transaction.atomic
+def seed_demo(*, admin_password: str | None = None) -> SeedReport:
+    """Create what is missing; never touch what exists (so a second run changes nothing)."""
+    created: list[str] = []
+    groups = {}
+    for code, name, house in DEMO_GROUPS:
+        groups[code], _ = BusinessUserGroup.objects.get_or_create(
+            code=code, defaults={"name": name, "clearing_house": house}
+        )
+    smartcard_hash = make_password(DEMO_SMARTCARD_PASSWORD)
+    cert_expiry = datetime(2030, 12, 31, 23, 59, 59, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    for spec in DEMO_PARTICIPANTS:
+        participant, new = Participant.objects.get_or_create(
+            participant_id=spec.participant_id,
+            defaults={"kind": spec.kind, "name": spec.name, "user_id_prefix": spec.prefix,
+                      "max_users": spec.max_users},
+        )
+        if new:
+            participant.full_clean()
+            created.append(str(participant))
+            record_event(Event.PARTICIPANT_CREATED, participant=participant,
+                         reason="seed_demo", after={"max_users": participant.max_users})
+        house = participant.clearing_house
+        house_groups = [g for g in groups.values() if g.clearing_house == house]
+        profiles = [(uid, role) for uid, role in spec.das] + [(u, DARole.NONE) for u in spec.users]
+        for i, (user_id, role) in enumerate(profiles):
+            if User.objects.filter(username=user_id).exists():
+                continue
+            user = User(
+                username=user_id, participant=participant, da_role=role,
+                surname=DEMO_NAMES[i % len(DEMO_NAMES)], other_names=f"Demo {user_id[-2:]}",
+                email=f"{user_id.lower()}@{spec.domain}",
+                clearing_house_options=[participant.clearing_house],
+                smartcard_srn=_srn(user_id), smartcard_certificate_expiry=cert_expiry,
+                smartcard_password=smartcard_hash,
+            )
+            user.set_unusable_password()
+            user.full_clean(exclude=["password"])
+            user.save()
+            if role == DARole.NONE:
+                user.business_user_groups.set(house_groups)
+            created.append(user_id)
+            record_event(Event.PROFILE_CREATED, subject=user, reason="seed_demo",
+                         after={"da_role": role, "email": user.email})
+
+    admin_generated = None
+    if not User.objects.filter(username=DEMO_ADMIN_USERNAME).exists():
+        password = admin_password or secrets.token_urlsafe(18) + "aA1!"
+        admin = User.objects.create_superuser(
+            DEMO_ADMIN_USERNAME, password, email="hkexadmin@hkex.example",
+            surname="HKEX", other_names="Operations",
+        )
+        created.append(admin.username)
+        record_event(Event.PROFILE_CREATED, subject=admin, reason="seed_demo (HKEX staff)")
+        admin_generated = None if admin_password else password
+    return SeedReport(created=created, admin_password=admin_generated)

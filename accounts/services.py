@@ -1,0 +1,275 @@
+"""Password checks, lockout and login eligibility (SPEC A2-A4): the one place they are decided.
+
+Counts live in the database and change only under a row lock on the user
+(``select_for_update``), so concurrent attempts cannot lose or double a count.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import Event, record_event
+from .models import LoginFailure, User, UserStatus
+
+#: SPEC L2/A3 wording shown to the person at "LOG IN".
+INVALID_CREDENTIALS_MESSAGE = "Invalid User ID or Password. Please try again."
+LOCKED_MESSAGE = (
+    "Your account has been locked after too many unsuccessful attempts. "
+    "Please contact your Delegated Administrator to unlock it."
+)
+LOCKED_MESSAGE_DA = (
+    "Your account has been locked after too many unsuccessful attempts. "
+    "Please ask your firm to submit eService DA3 to HKEX to unlock it."
+)
+
+
+class PasswordOutcome(enum.Enum):
+    OK = "OK"
+    INVALID = "INVALID"
+    LOCKED = "LOCKED"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    outcome: PasswordOutcome
+    user: User | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is PasswordOutcome.OK
+
+
+@cache
+def _dummy_hash() -> str:
+    # A real Argon2 hash, so an unknown User ID costs what a known one costs.
+    return make_password("dummy-password-for-timing-equalisation")
+
+
+def locked_message(user: User) -> str:
+    """SPEC A3/A7: users are unlocked by their DA; DAs by HKEX through eService DA3."""
+    return LOCKED_MESSAGE_DA if user.is_da else LOCKED_MESSAGE
+
+
+def login_eligibility_problem(user: User, *, now=None) -> str | None:
+    """SPEC A4: why ``user`` may not log in today (status, Enable From / Disable After), or None."""
+    if not user.is_active:
+        return "This User ID has been deleted."
+    if user.status != UserStatus.ENABLED:
+        return "This User ID is disabled. Please contact your Delegated Administrator."
+    today = timezone.localdate(now or timezone.now())
+    if user.enable_from and today < user.enable_from:
+        return f"This User ID is enabled from {user.enable_from:%d-%b-%Y}."
+    if user.disable_after and today > user.disable_after:
+        return f"This User ID was disabled after {user.disable_after:%d-%b-%Y}."
+    return None
+
+
+def _find_user(username: str) -> User | None:
+    username = (username or "").strip().upper()
+    if not username:
+        return None
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=username, is_active=True)
+        .select_related("participant")
+        .first()
+    )
+
+
+def authenticate_password(*, username: str, password: str, source_ip: str | None = None):
+    """Check a User ID and password at "LOG IN" and count a wrong one (SPEC A3).
+
+    Unknown User IDs, deleted profiles and wrong passwords get the same answer and cost one
+    Argon2 hash each; only a locked account's message differs, as the documents require. A
+    correct password is not yet a login: :func:`login_success_record` after the OTP is.
+    """
+    user = _find_user(username)
+    password = password or ""
+    too_long = len(password) > settings.CCASS_PASSWORD_MAX_LENGTH
+    if user is None or not user.has_usable_password():
+        if not too_long:
+            check_password(password, _dummy_hash())
+        correct = False
+    else:
+        # Refused before hashing: a multi-megabyte "password" costs nothing.
+        correct = not too_long and check_password(password, user.password)
+
+    if user is None:
+        record_event(
+            Event.LOGIN_FAILURE,
+            source_ip=source_ip,
+            outcome="FAILURE",
+            reason="unknown User ID",
+            details={"username": username[:30]},
+        )
+        return PasswordCheck(PasswordOutcome.INVALID, message=INVALID_CREDENTIALS_MESSAGE)
+    if user.is_locked:
+        record_event(
+            Event.LOGIN_FAILURE, subject=user, source_ip=source_ip, outcome="FAILURE",
+            reason="account locked",
+        )
+        return PasswordCheck(PasswordOutcome.LOCKED, user, locked_message(user))
+    if not correct:
+        # The attempt that locks still reads as a wrong password; the next one sees "locked".
+        login_failure_record(user=user, reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip)
+        return PasswordCheck(PasswordOutcome.INVALID, user, INVALID_CREDENTIALS_MESSAGE)
+    problem = login_eligibility_problem(user)
+    if problem:
+        record_event(
+            Event.LOGIN_FAILURE, subject=user, source_ip=source_ip, outcome="FAILURE",
+            reason=f"not eligible: {problem}",
+        )
+        return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, user, problem)
+    return PasswordCheck(PasswordOutcome.OK, user)
+
+
+def _counted_failures(user: User, *, now) -> int:
+    since = now - timedelta(minutes=settings.CCASS_LOCKOUT_WINDOW_MINUTES)
+    if user.failures_reset_at and user.failures_reset_at > since:
+        since = user.failures_reset_at
+    return LoginFailure.objects.filter(user=user, at__gt=since).count()
+
+
+def login_failure_record(*, user: User, reason: str, source_ip: str | None = None) -> bool:
+    """Count one unsuccessful login attempt; lock on the 5th within 30 minutes (SPEC A3).
+
+    Returns True when this attempt locked the account. An already locked account is not
+    counted further (it stays locked until an administrator unlocks it).
+    """
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        if locked_user.is_locked:
+            return False
+        now = timezone.now()
+        LoginFailure.objects.create(user=locked_user, at=now, reason=reason)
+        count = _counted_failures(locked_user, now=now)
+        record_event(
+            Event.LOGIN_FAILURE,
+            subject=locked_user,
+            source_ip=source_ip,
+            outcome="FAILURE",
+            reason=LoginFailure.Reason(reason).label,
+            details={"counted_failures": count},
+        )
+        if count < settings.CCASS_LOCKOUT_THRESHOLD:
+            return False
+        locked_user.is_locked = True
+        locked_user.locked_at = now
+        locked_user.otp_failure_streak = 0
+        locked_user.save(update_fields=["is_locked", "locked_at", "otp_failure_streak"])
+        record_event(
+            Event.ACCOUNT_LOCKED,
+            subject=locked_user,
+            source_ip=source_ip,
+            outcome="LOCKED",
+            reason=f"{count} unsuccessful login attempts within "
+            f"{settings.CCASS_LOCKOUT_WINDOW_MINUTES} minutes",
+            before={"is_locked": False},
+            after={"is_locked": True},
+        )
+    user.is_locked, user.locked_at = True, now
+    return True
+
+
+def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
+    """Count a wrong OTP; every 3rd in a row is one unsuccessful login attempt (SPEC A3).
+
+    Returns True when this entry locked the account.
+    """
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        if locked_user.is_locked:
+            return False
+        streak = locked_user.otp_failure_streak + 1
+        record_event(
+            Event.OTP_FAILURE, subject=locked_user, source_ip=source_ip, outcome="FAILURE",
+            details={"consecutive_otp_failures": streak},
+        )
+        if streak < settings.CCASS_OTP_FAILURES_PER_LOGIN_FAILURE:
+            locked_user.otp_failure_streak = streak
+            locked_user.save(update_fields=["otp_failure_streak"])
+            return False
+        locked_user.otp_failure_streak = 0
+        locked_user.save(update_fields=["otp_failure_streak"])
+        locked = login_failure_record(
+            user=locked_user, reason=LoginFailure.Reason.OTP, source_ip=source_ip
+        )
+    user.otp_failure_streak = 0
+    user.is_locked = locked or user.is_locked
+    return locked
+
+
+def login_success_record(*, user: User, source_ip: str | None = None, channel: str = "") -> bool:
+    """A completed 2FA login: resets the counts (SPEC A3). False if locked meanwhile."""
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        if locked_user.is_locked or login_eligibility_problem(locked_user):
+            return False
+        now = timezone.now()
+        locked_user.failures_reset_at = now
+        locked_user.otp_failure_streak = 0
+        locked_user.last_login = now
+        locked_user.save(update_fields=["failures_reset_at", "otp_failure_streak", "last_login"])
+        record_event(
+            Event.LOGIN_SUCCESS, subject=locked_user, actor=locked_user, source_ip=source_ip,
+            outcome="SUCCESS", details={"channel": channel} if channel else None,
+        )
+    user.failures_reset_at, user.otp_failure_streak, user.last_login = now, 0, now
+    return True
+
+
+def user_unlock(*, user: User, actor: User, source_ip: str | None = None) -> bool:
+    """Unlock an account (by HKEX staff here; a DA's Unlock/Reset comes with DMS, SPEC A7).
+
+    Returns False when the account was not locked (nothing changes).
+    """
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        if not locked_user.is_locked:
+            return False
+        now = timezone.now()
+        locked_user.is_locked = False
+        locked_user.locked_at = None
+        locked_user.failures_reset_at = now
+        locked_user.otp_failure_streak = 0
+        locked_user.save(
+            update_fields=["is_locked", "locked_at", "failures_reset_at", "otp_failure_streak"]
+        )
+        record_event(
+            Event.ACCOUNT_UNLOCKED, actor=actor, subject=locked_user, source_ip=source_ip,
+            outcome="SUCCESS", before={"is_locked": True}, after={"is_locked": False},
+        )
+    user.is_locked = False
+    return True
+
+
+def password_set(
+    *, user: User, raw_password: str, actor: User | None, event: str = Event.PASSWORD_SET,
+    source_ip: str | None = None,
+) -> None:
+    """Set the regular password after the policy (SPEC A1, A2) accepts it.
+
+    Raises ``ValidationError`` naming every unmet rule; then nothing changes.
+    """
+    validate_password(raw_password, user=user)
+    with transaction.atomic():
+        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        validate_password(raw_password, user=locked_user)
+        locked_user.set_password(raw_password)
+        locked_user.password_set_at = timezone.now()
+        locked_user.save(update_fields=["password", "password_set_at"])
+        record_event(
+            event, actor=actor, subject=locked_user, source_ip=source_ip, outcome="SUCCESS",
+            after={"password_set_at": locked_user.password_set_at.isoformat()},
+        )
+    user.password, user.password_set_at = locked_user.password, locked_user.password_set_at

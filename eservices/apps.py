@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EservicesConfig(AppConfig):
+    name = "eservices"
+    verbose_name = "Client Connect eServices"

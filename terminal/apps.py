@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TerminalConfig(AppConfig):
+    name = "terminal"
+    verbose_name = "CCASS/CCMS Terminal"

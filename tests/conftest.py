@@ -1,0 +1,98 @@
+"""Shared fixtures: named people of the demo participant, and the service guards.
+
+Tests marked ``postgres`` need PostgreSQL (real row locks); ``celery_worker`` a Redis-backed
+worker. Outside CI they are skipped when the service is not configured; in CI (CI=true) they
+fail instead, so a missing service can never pass unnoticed.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import DARole, Participant, ParticipantKind, User
+
+STRONG_PASSWORD = "Correct-Horse9Battery!"  # 22 characters, every rule of SPEC A1
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        message = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if _in_ci():
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+    if item.get_closest_marker("celery_worker") and not settings.REDIS_URL:
+        message = "needs a Redis-backed Celery worker: set REDIS_URL=redis://..."
+        if _in_ci():
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def participant(db):
+    return Participant.objects.create(
+        kind=ParticipantKind.HKSCC_CP, participant_id="B01234", name="ABC SECURITIES",
+        user_id_prefix="B01234", max_users=20,
+    )
+
+
+def make_user(participant, username, *, role=DARole.NONE, password=STRONG_PASSWORD, **fields):
+    user = User(
+        username=username, participant=participant, da_role=role,
+        surname="CHAN", other_names="Tai Man", email=f"{username.lower()}@abc-securities.example",
+        **fields,
+    )
+    if password:
+        user.set_password(password)
+        from django.utils import timezone
+
+        user.password_set_at = timezone.now()
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@pytest.fixture
+def end_user(participant):
+    return make_user(participant, "B0123401")
+
+
+@pytest.fixture
+def maker(participant):
+    return make_user(participant, "B01234X1", role=DARole.MAKER)
+
+
+@pytest.fixture
+def checker(participant):
+    return make_user(participant, "B01234X2", role=DARole.CHECKER)
+
+
+class Clock:
+    """A controllable ``timezone.now`` (the one edge we mock)."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from django.utils import timezone
+
+    c = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", c)
+    return c
