@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django_otp.models import CooldownMixin, SideChannelDevice
 
 # --- Participants (SPEC P1-P3) ------------------------------------------------------------
 
@@ -407,3 +408,34 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"audit chain head at record {self.last_record_id}"
+
+
+# --- Email OTP (SPEC L4) ---------------------------------------------------------------------
+
+
+class OtpPurpose(models.TextChoices):
+    """The journey an email code was sent for; a code is accepted only in that journey."""
+
+    LOGIN = "LOGIN", "On-going login"
+    SETUP = "SETUP", "Set up OTP channel (SKIP THIS STEP)"
+    RESET = "RESET", "Forgot/Reset your password"
+
+
+class EmailOTPDevice(CooldownMixin, SideChannelDevice):
+    """A user's email OTP channel: 8-digit codes valid 5 minutes, one live code at a time.
+
+    ``confirmed`` means the user chose email as their OTP channel (SKIP THIS STEP, ACCEPT).
+    An unconfirmed device only carries codes for set-up and first-time password reset.
+    Generating a code replaces (voids) the previous one; ``purpose`` binds it to a journey.
+    """
+
+    purpose = models.CharField(max_length=8, choices=OtpPurpose.choices, blank=True)
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = "email OTP device"
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_email_otp_device_per_user")
+        ]
+
+    def get_cooldown_duration(self):
+        return settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS

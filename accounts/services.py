@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .audit import Event, record_event
+from .emails import queue_security_email
 from .models import LoginFailure, User, UserStatus
 
 #: SPEC L2/A3 wording shown to the person at "LOG IN".
@@ -74,7 +76,8 @@ def login_eligibility_problem(user: User, *, now=None) -> str | None:
     return None
 
 
-def _find_user(username: str) -> User | None:
+def find_user(username: str) -> User | None:
+    """The live profile with that User ID (any case), or None."""
     username = (username or "").strip().upper()
     if not username:
         return None
@@ -93,7 +96,7 @@ def authenticate_password(*, username: str, password: str, source_ip: str | None
     Argon2 hash each; only a locked account's message differs, as the documents require. A
     correct password is not yet a login: :func:`login_success_record` after the OTP is.
     """
-    user = _find_user(username)
+    user = find_user(username)
     password = password or ""
     too_long = len(password) > settings.CCASS_PASSWORD_MAX_LENGTH
     if user is None or not user.has_usable_password():
@@ -273,3 +276,54 @@ def password_set(
             after={"password_set_at": locked_user.password_set_at.isoformat()},
         )
     user.password, user.password_set_at = locked_user.password, locked_user.password_set_at
+
+
+def password_change(
+    *, user: User, new_password: str, current_password: str, source_ip: str | None = None
+) -> None:
+    """"Change Password" and the forced change of an expired password (SPEC L8, A2).
+
+    The current password is checked first; a wrong one counts as an unsuccessful login attempt
+    (SPEC A3) and nothing changes. Raises ``ValidationError`` naming what is wrong.
+    """
+    reauthenticate(user=user, password=current_password, source_ip=source_ip)
+    password_set(
+        user=user, raw_password=new_password, actor=user, event=Event.PASSWORD_CHANGED,
+        source_ip=source_ip,
+    )
+    queue_security_email(user=user, kind="password_changed")
+
+
+def password_reset(*, user: User, new_password: str, source_ip: str | None = None) -> None:
+    """"Reset Password" after the OTP step of a reset journey (SPEC L3, L7).
+
+    Never logs the user in: they go back to "LOG IN" with the new password.
+    """
+    password_set(
+        user=user, raw_password=new_password, actor=user, event=Event.PASSWORD_RESET,
+        source_ip=source_ip,
+    )
+    queue_security_email(user=user, kind="password_reset")
+
+
+#: SPEC L1: DMS is for Delegated Administrators.
+DMS_REFUSED_MESSAGE = (
+    "The Security Management Functions are for Delegated Administrators only. "
+    "Please log in to the CCASS/CCMS Terminal instead."
+)
+
+
+def dms_access_problem(user: User) -> str | None:
+    return None if user.is_da else DMS_REFUSED_MESSAGE
+
+
+def reauthenticate(*, user: User, password: str, source_ip: str | None = None) -> None:
+    """Re-check the password before a change of authentication settings (STYLE 5).
+
+    A wrong password counts as an unsuccessful login attempt; raises ``ValidationError``.
+    """
+    if len(password or "") > settings.CCASS_PASSWORD_MAX_LENGTH or not user.check_password(
+        password or ""
+    ):
+        login_failure_record(user=user, reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip)
+        raise ValidationError("The current password is incorrect.", code="wrong_current")

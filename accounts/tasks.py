@@ -1,10 +1,49 @@
 import logging
+from datetime import datetime
 
 from celery import shared_task
 
+from . import emails
 from .audit import verify_chain
+from .models import EmailOTPDevice, User
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="accounts.send_otp_email", acks_late=True)
+def send_otp_email(device_id: int, generated_at: str) -> bool:
+    """Mail the code made at ``generated_at`` if it is still live (SPEC L4).
+
+    The message carries no code; a code already used, expired or replaced is not mailed. The
+    caller also sets ``expires`` so a queue that recovers late drops the task.
+    """
+    device = EmailOTPDevice.objects.select_related("user", "user__participant").filter(
+        pk=device_id
+    ).first()
+    if (
+        device is None
+        or device.token is None
+        or device.last_generated_timestamp != datetime.fromisoformat(generated_at)
+        or not device.valid_until
+    ):
+        return False
+    from django.utils import timezone
+
+    if device.valid_until <= timezone.now():
+        return False
+    emails.send_otp(user=device.user, token=device.token)
+    return True
+
+
+@shared_task(
+    name="accounts.send_security_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_security_email(user_id: int, kind: str) -> None:
+    user = User.objects.select_related("participant").get(pk=user_id)
+    emails.send_security_notice(user=user, kind=kind)
 
 
 @shared_task(name="accounts.verify_audit_chain")

@@ -96,3 +96,36 @@ def clock(monkeypatch):
     c = Clock(timezone.now())
     monkeypatch.setattr(timezone, "now", c)
     return c
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker(request):
+    """Tasks run in-process, except in tests that exercise the real Redis-backed worker."""
+    from ccass_portal.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _hours_off(settings):
+    settings.CCASS_ENFORCE_OPERATION_HOURS = False
+
+
+@pytest.fixture
+def admin_client(db, admin_user, client):
+    """An HKEX staff superuser logged in to the admin with password *and* OTP (SPEC L9)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="staff", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -1,0 +1,62 @@
+"""Emails to users: one small function per kind, templates under templates/emails/ (SPEC L4).
+
+None of them carries a link; OTP emails carry neither a URL nor the User ID.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import User
+
+SECURITY_EMAIL_KINDS = {
+    "password_changed": "Your password has been changed",
+    "password_reset": "Your password has been reset",
+    "device_registered": "An OTP device has been registered",
+    "device_removed": "Your OTP device registration has been removed",
+}
+
+
+def send_otp(*, user: User, token: str) -> None:
+    """SPEC L4: subject "CCASS: One Time Password", body "One Time Password (OTP) for CCASS: N"."""
+    system = user.system_name
+    send_mail(
+        subject=f"{system}: One Time Password",
+        message=render_to_string("emails/otp.txt", {"system": system, "token": token}),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+def send_security_notice(*, user: User, kind: str) -> None:
+    """Tell the user a security setting of theirs changed (no link: phishing-safe)."""
+    system = user.system_name
+    send_mail(
+        subject=f"{system}: {SECURITY_EMAIL_KINDS[kind]}",
+        message=render_to_string(
+            "emails/security_notice.txt",
+            {"system": system, "user": user, "what": SECURITY_EMAIL_KINDS[kind]},
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+def queue_security_email(*, user: User, kind: str) -> None:
+    """Queue a security notice once the caller's transaction commits."""
+    from .tasks import send_security_email
+
+    if kind not in SECURITY_EMAIL_KINDS:
+        raise ValueError(kind)
+    if user.email:
+        transaction.on_commit(lambda: _enqueue(send_security_email, user.pk, kind))
+
+
+def _enqueue(task, *args):
+    import logging
+
+    try:
+        task.delay(*args)
+    except Exception:  # a notice must never break the change it reports
+        logging.getLogger(__name__).exception("Could not queue %s%r", task.name, args)

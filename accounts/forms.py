@@ -1,0 +1,81 @@
+"""Input only: the rules are checked by the services the views call."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+
+MAX = settings.CCASS_PASSWORD_MAX_LENGTH
+
+
+def _password_field(label):
+    # max_length refuses absurd input before any hashing, with a clear message.
+    return forms.CharField(
+        label=label, strip=False, max_length=MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"max_length": f"The password may not be longer than {MAX} characters."},
+    )
+
+
+class LoginForm(forms.Form):
+    user_id = forms.CharField(label="User ID", max_length=30)
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+
+
+class UserIdForm(forms.Form):
+    user_id = forms.CharField(label="Input User ID", max_length=30)
+
+
+class OtpForm(forms.Form):
+    otp = forms.CharField(
+        label="Enter OTP", max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_otp(self):
+        otp = self.cleaned_data["otp"].strip()
+        if not otp.isdigit():
+            raise forms.ValidationError("An OTP is made of digits only.")
+        return otp
+
+
+class NewPasswordForm(forms.Form):
+    """"Reset Password": "Password" and "Confirm password", checked against the policy."""
+
+    password = _password_field("Password")
+    confirm_password = _password_field("Confirm password")
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        password, confirm = data.get("password"), data.get("confirm_password")
+        if password and confirm and password != confirm:
+            raise forms.ValidationError("The two passwords do not match.")
+        if password:
+            try:
+                validate_password(password, user=self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """"Change Password": the new password twice, then the current password, "Update"."""
+
+    password = _password_field("New password")
+    confirm_password = _password_field("Confirm new password")
+    current_password = forms.CharField(
+        label="Current password", strip=False, max_length=MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ReauthenticateForm(forms.Form):
+    current_password = forms.CharField(
+        label="Current password", strip=False, max_length=MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,0 +1,245 @@
+"""OTP channels (SPEC L4-L8): email codes and the ForgeRock Authenticator (TOTP) device.
+
+django-otp does the token work (generation, expiry, TOTP drift and replay refusal, verification
+under ``select_for_update``); this module binds it to our rules: journeys, lockout counting,
+Celery delivery that fails closed, audit records and security emails.
+"""
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django_otp import verify_token as django_otp_verify_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .audit import Event, record_event
+from .emails import queue_security_email
+from .models import EmailOTPDevice, OtpPurpose, User
+from .services import otp_failure_record
+
+logger = logging.getLogger(__name__)
+
+
+class Channel(enum.Enum):
+    APP = "APP"  # ForgeRock Authenticator (OATH), TOTP
+    EMAIL = "EMAIL"
+
+
+def otp_channel(user: User) -> Channel | None:
+    """The user's set-up OTP channel, or None before "Set up OTP Channel" (SPEC A6)."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return Channel.APP
+    if EmailOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return Channel.EMAIL
+    return None
+
+
+# --- email codes -----------------------------------------------------------------------------
+
+
+class SendOutcome(enum.Enum):
+    SENT = "SENT"
+    TOO_SOON = "TOO_SOON"  # a code went out less than 5 minutes ago
+    UNAVAILABLE = "UNAVAILABLE"  # the queue could not take it; nothing changed
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: SendOutcome
+    next_allowed_at: datetime | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome is SendOutcome.SENT
+
+
+def _email_device(user: User, *, lock: bool) -> EmailOTPDevice:
+    EmailOTPDevice.objects.get_or_create(
+        user=user, defaults={"name": "Email", "confirmed": False}
+    )
+    queryset = EmailOTPDevice.objects.select_for_update() if lock else EmailOTPDevice.objects
+    return queryset.get(user=user)
+
+
+def email_code_send(
+    *, user: User, purpose: str, respect_cooldown: bool, source_ip: str | None = None
+) -> SendResult:
+    """Send a new 8-digit email code for ``purpose``, voiding the user's earlier code (SPEC L4).
+
+    With ``respect_cooldown`` (REQUEST OTP, starting a reset) nothing is sent within 5 minutes of
+    the last code. If the queue is down the previous state is restored: no code was made.
+    """
+    from .tasks import send_otp_email
+
+    validity = settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS
+    with transaction.atomic():
+        device = _email_device(user, lock=True)
+        if respect_cooldown:
+            allowed, info = device.generate_is_allowed()
+            if not allowed:
+                return SendResult(SendOutcome.TOO_SOON, info["next_generation_at"])
+        previous = (device.token, device.valid_until, device.purpose,
+                    device.last_generated_timestamp)
+        device.generate_token(
+            length=settings.CCASS_EMAIL_OTP_DIGITS, valid_secs=validity, commit=False
+        )
+        device.purpose = purpose
+        device.cooldown_set(commit=False)
+        device.save(update_fields=["token", "valid_until", "purpose", "last_generated_timestamp"])
+    try:
+        # The page never waits on SMTP; a code that cannot arrive in time is never mailed.
+        # The task carries no code: it mails the device's code if it is still the one made here.
+        send_otp_email.apply_async(
+            args=[device.pk, device.last_generated_timestamp.isoformat()], expires=validity
+        )
+    except Exception:
+        logger.exception("Could not queue the OTP email for %s", user.username)
+        with transaction.atomic():
+            device = _email_device(user, lock=True)
+            (device.token, device.valid_until, device.purpose,
+             device.last_generated_timestamp) = previous
+            device.save(
+                update_fields=["token", "valid_until", "purpose", "last_generated_timestamp"]
+            )
+        return SendResult(SendOutcome.UNAVAILABLE)
+    return SendResult(SendOutcome.SENT)
+
+
+def email_code_verify(
+    *, user: User, purpose: str, token: str, source_ip: str | None = None
+) -> bool:
+    """Accept a live code sent for this journey, once; a wrong one counts (SPEC A3)."""
+    token = (token or "").strip()
+    with transaction.atomic():
+        device = EmailOTPDevice.objects.select_for_update().filter(user=user).first()
+        ok = (
+            device is not None
+            and device.purpose == purpose
+            and device.token is not None
+            and device.verify_token(token)
+        )
+        if not ok:
+            otp_failure_record(user=user, source_ip=source_ip)
+    return ok
+
+
+def email_channel_confirm(*, user: User, source_ip: str | None = None) -> None:
+    """SKIP THIS STEP done: email becomes the user's OTP channel."""
+    with transaction.atomic():
+        device = _email_device(user, lock=True)
+        TOTPDevice.objects.filter(user=user).delete()
+        if not device.confirmed:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            record_event(
+                Event.DEVICE_REGISTERED, actor=user, subject=user, source_ip=source_ip,
+                outcome="SUCCESS", after={"otp_channel": "EMAIL"},
+            )
+
+
+# --- ForgeRock Authenticator (TOTP) ----------------------------------------------------------
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed device shown by REGISTER DEVICE; the same one until it is confirmed."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=user, name="ForgeRock Authenticator (OATH)", confirmed=False,
+                digits=6, step=30, tolerance=1,
+            )
+    return device
+
+
+def totp_verify(*, user: User, token: str, source_ip: str | None = None) -> bool:
+    """Check a code of the user's registered device; a code is accepted once (SPEC L6)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    token = (token or "").strip()
+    ok = device is not None and django_otp_verify_token(user, device.persistent_id, token)
+    if not ok:
+        otp_failure_record(user=user, source_ip=source_ip)
+    return bool(ok)
+
+
+def totp_register(*, user: User, token: str, source_ip: str | None = None) -> bool:
+    """LOGIN USING VERIFICATION CODE: a right code confirms the pending device (SPEC L5)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    token = (token or "").strip()
+    if device is None or not django_otp_verify_token(user, device.persistent_id, token):
+        otp_failure_record(user=user, source_ip=source_ip)
+        return False
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        EmailOTPDevice.objects.filter(user=user, confirmed=True).update(confirmed=False)
+        record_event(
+            Event.DEVICE_REGISTERED, actor=user, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", after={"otp_channel": "APP"},
+        )
+        queue_security_email(user=user, kind="device_registered")
+    return True
+
+
+def totp_device_remove(*, user: User, actor: User, to_email: bool, source_ip=None) -> bool:
+    """AUTHENTICATION SETTINGS (SPEC L8): delete the registered device.
+
+    With ``to_email`` ("Multi-factor authentication using OATH" off) email OTP is used from the
+    next login; otherwise the next login registers a new device. False if there was none.
+    """
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        if not deleted:
+            return False
+        if to_email:
+            device = _email_device(user, lock=True)
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+        record_event(
+            Event.DEVICE_REMOVED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", before={"otp_channel": "APP"},
+            after={"otp_channel": "EMAIL" if to_email else None},
+        )
+        queue_security_email(user=user, kind="device_removed")
+    return True
+
+
+# --- Forgot/Reset your password? (SPEC L3, L7) -----------------------------------------------
+
+
+def reset_by_email_allowed(user: User) -> bool:
+    """A profile that has not set up its OTP channel resets (sets up) its password by email.
+
+    Users on email OTP who have initialised cannot reset by self-service (SPEC L7); users with
+    the app reset with an app code.
+    """
+    return (
+        bool(user.email)
+        and not user.is_locked
+        and user.is_active
+        and otp_channel(user) is None
+    )
+
+
+def reset_code_verify(*, user: User | None, token: str, source_ip: str | None = None) -> bool:
+    """The OTP step of a reset: an app code, or the email code sent for this reset.
+
+    An unknown User ID (``user`` None) never passes and counts nothing; a wrong code of a real
+    profile counts as a wrong OTP (SPEC A3), whichever channel it has.
+    """
+    if user is None:
+        return False
+    channel = otp_channel(user)
+    if channel is Channel.APP:
+        return totp_verify(user=user, token=token, source_ip=source_ip)
+    if channel is None:
+        return email_code_verify(
+            user=user, purpose=OtpPurpose.RESET, token=token, source_ip=source_ip
+        )
+    otp_failure_record(user=user, source_ip=source_ip)
+    return False

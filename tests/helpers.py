@@ -1,0 +1,49 @@
+"""Small helpers the journey tests share: reading codes the way a person would."""
+
+import re
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+OTP_EMAIL = re.compile(r"One Time Password \(OTP\) for (CCASS|CCMS): (\d{8})")
+
+
+def last_email_code(mailbox) -> str:
+    """The code in the newest OTP email (as the user reads it from their inbox)."""
+    for message in reversed(mailbox):
+        match = OTP_EMAIL.search(message.body)
+        if match:
+            return match.group(2)
+    raise AssertionError("no OTP email was sent")
+
+
+def otp_emails(mailbox):
+    return [m for m in mailbox if OTP_EMAIL.search(m.body)]
+
+
+def app_code(user, *, steps_ahead=0, key_b32: str | None = None) -> str:
+    """The code the user's ForgeRock Authenticator shows (optionally a later 30 s step)."""
+    if key_b32 is not None:
+        import base64
+
+        padded = key_b32 + "=" * (-len(key_b32) % 8)
+        key, step, t0, digits, drift = base64.b32decode(padded), 30, 0, 6, 0
+    else:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        key, step, t0, digits, drift = (device.bin_key, device.step, device.t0, device.digits,
+                                        device.drift)
+    totp = TOTP(key, step, t0, digits, drift)
+    totp.time = totp.time + steps_ahead * step
+    return f"{totp.token():0{digits}d}"
+
+
+def register_app(user):
+    """Give ``user`` a confirmed authenticator device (as after REGISTER DEVICE)."""
+    return TOTPDevice.objects.create(user=user, name="ForgeRock Authenticator (OATH)",
+                                     confirmed=True)
+
+
+def choose_email(user):
+    from accounts.models import EmailOTPDevice
+
+    return EmailOTPDevice.objects.create(user=user, name="Email", confirmed=True)
