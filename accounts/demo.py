@@ -1,5 +1,6 @@
 """Demo data as on the 2FA launch day (SPEC A6): email registered, smartcard, no password yet."""
 
+import base64
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Event, record_event
 from .models import (
@@ -70,6 +72,7 @@ DEMO_NAMES = ["CHAN", "WONG", "LEE", "CHEUNG", "LAU", "NG", "HO", "LAM"]
 class SeedReport:
     created: list[str]
     admin_password: str | None
+    admin_totp_key: str | None = None
 
 
 def _srn(user_id: str) -> str:
@@ -129,7 +132,14 @@ def seed_demo(*, admin_password: str | None = None) -> SeedReport:
             DEMO_ADMIN_USERNAME, password, email="hkexadmin@hkex.example",
             surname="HKEX", other_names="Operations",
         )
+        # HKEX staff reach the admin only with an OTP too (SPEC L9): give the demo one a device.
+        device = TOTPDevice.objects.create(user=admin, name="HKEX staff authenticator",
+                                           confirmed=True)
+        admin_key = base64.b32encode(device.bin_key).decode().rstrip("=")
         created.append(admin.username)
         record_event(Event.PROFILE_CREATED, subject=admin, reason="seed_demo (HKEX staff)")
+        record_event(Event.DEVICE_REGISTERED, subject=admin, reason="seed_demo (HKEX staff)")
         admin_generated = None if admin_password else password
-    return SeedReport(created=created, admin_password=admin_generated)
+    else:
+        admin_key = None
+    return SeedReport(created=created, admin_password=admin_generated, admin_totp_key=admin_key)

@@ -45,6 +45,10 @@ def test_it_is_idempotent(capsys):
     call_command("seed_demo")
     first_out = capsys.readouterr().out
     assert "HKEXADMIN password:" in first_out  # generated, so printed once
+    assert "HKEXADMIN authenticator key" in first_out  # the admin needs an OTP too
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(user__username="HKEXADMIN", confirmed=True).count() == 1
     counts = (Participant.objects.count(), User.objects.count(), AuditRecord.objects.count())
     call_command("seed_demo")
     assert "nothing changed" in capsys.readouterr().out

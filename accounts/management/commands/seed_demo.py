@@ -18,6 +18,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"HKEX staff superuser {DEMO_ADMIN_USERNAME} password: {report.admin_password}"
             )
+        if report.admin_totp_key:
+            self.stdout.write(
+                f"{DEMO_ADMIN_USERNAME} authenticator key (TOTP, 6 digits, 30 s; add it to an "
+                f"authenticator app for /admin/): {report.admin_totp_key}"
+            )
         self.stdout.write(
             "Demo profiles have no regular password yet: start with 'Forgot/Reset your "
             f"password?'. Demo smartcard password: {DEMO_SMARTCARD_PASSWORD}."
