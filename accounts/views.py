@@ -63,6 +63,26 @@ def _refuse(request, portal, message=SESSION_EXPIRED):
     return redirect(_login_url(portal))
 
 
+def _locked_now(request, j, user):
+    """After a counted failure: if it locked the account, end the journey with the message."""
+    if user is None:
+        return None
+    user.refresh_from_db(fields=["is_locked"])
+    if not user.is_locked:
+        return None
+    return _refuse(request, j.portal, services.locked_message(user))
+
+
+def _logout_if_locked(request, user):
+    """The logged-in variant: a wrong current password that locked the account logs out."""
+    user.refresh_from_db(fields=["is_locked"])
+    if not user.is_locked:
+        return None
+    logout(request)
+    messages.error(request, services.locked_message(user))
+    return redirect("accounts:login")
+
+
 def at_stage(*stages):
     """Let the view run only at one of ``stages`` of a live journey (no step can be skipped)."""
 
@@ -190,10 +210,9 @@ def otp_view(request, j, user):
                 device = EmailOTPDevice.objects.filter(user=user).first()
             if ok:
                 return _complete_login(request, j, user, device)
-            user.refresh_from_db(fields=["is_locked"])
-            if user.is_locked:
-                return _refuse(request, j.portal, services.locked_message(user))
             error = OTP_WRONG
+            if locked := _locked_now(request, j, user):
+                return locked
         else:
             error = form.errors["otp"][0]
     template = "accounts/otp_app.html" if by_app else "accounts/otp_email.html"
@@ -276,10 +295,9 @@ def verify_device_view(request, j, user):
                                  source_ip=client_ip(request)):
                 device = TOTPDevice.objects.get(user=user, confirmed=True)
                 return _complete_login(request, j, user, device)
-            user.refresh_from_db(fields=["is_locked"])
-            if user.is_locked:
-                return _refuse(request, j.portal, services.locked_message(user))
             error = OTP_WRONG
+            if locked := _locked_now(request, j, user):
+                return locked
         else:
             error = form.errors["otp"][0]
     return render(request, "accounts/otp_app.html", {
@@ -321,9 +339,8 @@ def password_expired_view(request, j, user):
             )
         except ValidationError as exc:
             form.add_error("current_password", exc)
-            user.refresh_from_db(fields=["is_locked"])
-            if user.is_locked:
-                return _refuse(request, j.portal, services.locked_message(user))
+            if locked := _locked_now(request, j, user):
+                return locked
         else:
             response = _after_password(request, user, j.portal, j.function)
             if response is not None:
@@ -375,11 +392,9 @@ def reset_otp_view(request, j, user):
                                      source_ip=client_ip(request)):
                 journey.advance(request, j, Stage.RESET_PASSWORD)
                 return redirect("accounts:reset_password")
-            if user is not None:
-                user.refresh_from_db(fields=["is_locked"])
-                if user.is_locked:
-                    return _refuse(request, j.portal, services.locked_message(user))
             error = OTP_WRONG
+            if locked := _locked_now(request, j, user):
+                return locked
         else:
             error = form.errors["otp"][0]
     return render(request, "accounts/otp_email.html", {
@@ -460,11 +475,8 @@ def change_password_view(request):
             )
         except ValidationError as exc:
             form.add_error("current_password", exc)
-            user.refresh_from_db(fields=["is_locked"])
-            if user.is_locked:
-                logout(request)
-                messages.error(request, services.locked_message(user))
-                return redirect("accounts:login")
+            if locked := _logout_if_locked(request, user):
+                return locked
         else:
             update_session_auth_hash(request, user)  # this session stays; the others end
             messages.success(request, "Your password has been changed.")
@@ -506,11 +518,8 @@ def device_remove_view(request, to_email=False):
             else:
                 messages.error(request, "There is no registered device to change.")
             return redirect("accounts:authentication_settings")
-    user.refresh_from_db(fields=["is_locked"])
-    if user.is_locked:
-        logout(request)
-        messages.error(request, services.locked_message(user))
-        return redirect("accounts:login")
+    if locked := _logout_if_locked(request, user):
+        return locked
     return render(request, "accounts/authentication_settings.html", {
         "form": form, "system": _system(user), "channel": otp.otp_channel(user),
         "home": _home(request),
