@@ -29,6 +29,7 @@ from .forms import (
 from .journey import Function, Portal, Stage
 from .models import EmailOTPDevice, OtpPurpose, User
 
+PORTAL_KEY = "ccass_login_portal"
 SESSION_EXPIRED = "Your login session has expired or is not valid. Please start again."
 OTP_WRONG = "The OTP is incorrect or has expired. Please try again."
 OTP_UNAVAILABLE = (
@@ -91,7 +92,7 @@ def at_stage(*stages):
         def wrapper(request, *args, **kwargs):
             j = journey.current(request, *stages)
             if j is None:
-                return _refuse(request, Portal.TERMINAL)
+                return _refuse(request, request.session.get(PORTAL_KEY, Portal.TERMINAL))
             user = User.objects.select_related("participant").filter(pk=j.user_id).first()
             if j.user_id is not None and user is None:
                 return _refuse(request, j.portal)
@@ -156,6 +157,7 @@ def login_view(request, portal=Portal.TERMINAL):
     )
     form = LoginForm(request.POST or None)
     error = None
+    request.session[PORTAL_KEY] = portal  # where to send a person whose journey lapsed
     if request.method == "POST" and form.is_valid():
         function = request.POST.get("function", function)
         if function not in (Function.ONLINE, Function.OVERNIGHT, Function.SECURITY):

@@ -168,6 +168,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_IGNORE_RESULT = True  # tasks that report a result say so themselves
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 if REDIS_URL:
@@ -186,6 +187,9 @@ if REDIS_URL:
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
     CELERY_REDIS_SOCKET_TIMEOUT = 2
     CELERY_TASK_PUBLISH_RETRY = False
+    # Publishing a task that keeps its result first subscribes on the result backend, with
+    # Celery's default 20 retries: a Redis outage would stall the page for 20-60 s.
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True

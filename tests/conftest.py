@@ -111,7 +111,16 @@ def _celery_eager_unless_worker(request):
     from ccass_portal.celery import app
 
     if request.node.get_closest_marker("celery_worker"):
+        from celery.signals import task_postrun
+
+        # The in-process worker's thread opens its own database connection: close it after
+        # each task so the test database can be dropped at the end of the run.
+        def close_connection(**kwargs):
+            connection.close()
+
+        task_postrun.connect(close_connection, weak=False)
         yield
+        task_postrun.disconnect(close_connection)
         return
     saved = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
