@@ -60,3 +60,38 @@ def _enqueue(task, *args):
         task.delay(*args)
     except Exception:  # a notice must never break the change it reports
         logging.getLogger(__name__).exception("Could not queue %s%r", task.name, args)
+
+
+DA_NOTICE_KINDS = {
+    "locked": "has been locked after too many unsuccessful login attempts",
+    "reset": "has had its OTP device registration unlocked/reset",
+    "deleted": "has been deleted",
+}
+
+
+def send_da_notice(*, user: User, kind: str) -> None:
+    """Tell the participant's DAs that one of their profiles was locked, reset or deleted."""
+    das = User.objects.filter(participant_id=user.participant_id, is_active=True).exclude(
+        da_role="").exclude(email="")
+    recipients = sorted({da.email for da in das})
+    if not recipients:
+        return
+    system = user.system_name
+    send_mail(
+        subject=f"{system}: user profile {user.username} {DA_NOTICE_KINDS[kind]}",
+        message=render_to_string("emails/da_notice.txt", {
+            "system": system, "user": user, "what": DA_NOTICE_KINDS[kind],
+        }),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+
+
+def queue_da_notice(*, user: User, kind: str) -> None:
+    """Queue the DA notice once the caller's transaction commits (SPEC D, issue item 8)."""
+    from .tasks import send_da_notice_email
+
+    if kind not in DA_NOTICE_KINDS:
+        raise ValueError(kind)
+    if user.participant_id:
+        transaction.on_commit(lambda: _enqueue(send_da_notice_email, user.pk, kind))

@@ -149,7 +149,7 @@ class InternalExternal(models.TextChoices):
 
 
 class AccessChannel(models.TextChoices):
-    TERMINAL = "TERMINAL", "CCASS/CCMS Terminal"
+    TERMINAL = "TERMINAL", "CST"  # as the documents' profiles show it
     PARTICIPANT_GATEWAY = "PG", "Participant Gateway"
     BOTH = "BOTH", "Terminal and Participant Gateway"
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import Event, record_event
-from .emails import queue_security_email
+from .emails import queue_da_notice, queue_security_email
 from .models import LoginFailure, User, UserStatus
 
 #: SPEC L2/A3 wording shown to the person at "LOG IN".
@@ -180,6 +180,8 @@ def login_failure_record(*, user: User, reason: str, source_ip: str | None = Non
             before={"is_locked": False},
             after={"is_locked": True},
         )
+        if locked_user.participant_id:
+            queue_da_notice(user=locked_user, kind="locked")
     user.is_locked, user.locked_at = True, now
     return True
 
@@ -327,3 +329,27 @@ def reauthenticate(*, user: User, password: str, source_ip: str | None = None) -
     ):
         login_failure_record(user=user, reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip)
         raise ValidationError("The current password is incorrect.", code="wrong_current")
+
+
+#: SPEC A5: corporate domains are recommended and group mailboxes discouraged (a warning only).
+PERSONAL_MAIL_DOMAINS = {
+    "gmail.com", "yahoo.com", "yahoo.com.hk", "hotmail.com", "outlook.com", "live.com",
+    "icloud.com", "qq.com", "163.com", "126.com", "netvigator.com",
+}
+GROUP_MAILBOX_NAMES = {
+    "admin", "info", "ops", "operations", "group", "team", "settlement", "settlements",
+    "support", "general", "enquiry", "enquiries", "office", "mailbox", "all", "dept",
+    "department", "it", "backoffice", "clearing",
+}
+
+
+def email_warnings(email: str) -> list[str]:
+    """Advice on a registered email (SPEC A5); never a refusal."""
+    local, _, domain = (email or "").lower().partition("@")
+    warnings = []
+    if domain in PERSONAL_MAIL_DOMAINS:
+        warnings.append("An email address with your corporate domain is recommended.")
+    if local.replace(".", "_").replace("-", "_").split("_")[0] in GROUP_MAILBOX_NAMES:
+        warnings.append("This looks like a group mailbox: the OTP authenticates one person, "
+                        "so a personal mailbox is recommended.")
+    return warnings

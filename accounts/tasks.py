@@ -47,6 +47,18 @@ def send_security_email(user_id: int, kind: str) -> None:
     emails.send_security_notice(user=user, kind=kind)
 
 
+@shared_task(
+    name="accounts.send_da_notice_email",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_da_notice_email(user_id: int, kind: str) -> None:
+    user = User.objects.select_related("participant").get(pk=user_id)
+    emails.send_da_notice(user=user, kind=kind)
+
+
 @shared_task(name="accounts.verify_audit_chain", ignore_result=False)
 def verify_audit_chain_task() -> dict:
     """Nightly check of the audit hash chain (SPEC R1); a break is logged as an error."""

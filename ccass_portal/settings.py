@@ -231,4 +231,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.verify_audit_chain",
         "schedule": crontab(hour=2, minute=30),  # HKT, after the business day
     },
+    "expire-pending-dms-requests": {
+        "task": "dms.expire_pending_requests",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -1,12 +1,41 @@
-"""DMS landing page and the page after login (SPEC L1, D1)."""
+"""DMS - Security Management Functions (SPEC L1, D1-D8): thin views over dms.services."""
 
+import csv
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.audit import client_ip
 from accounts.journey import Portal
-from accounts.services import dms_access_problem
+from accounts.models import DARole
+from accounts.otp import otp_channel
+from accounts.services import dms_access_problem, email_warnings
 from accounts.views import otp_verified_required
+
+from . import selectors, services
+from .forms import (
+    CLEARING_HOUSE_OPTION,
+    ChangeProfileForm,
+    CheckerForm,
+    CodeForm,
+    CreateProfileForm,
+    PromptForm,
+    RejectForm,
+)
+from .models import MaintenanceRequest, RequestKind, RequestStatus
+
+FUNCTIONS = {
+    "create": "Create User Profile",
+    "change": "Change User Profile",
+    "delete": "Delete User Profile",
+    "enquire": "Enquire User Profile",
+}
 
 
 @require_GET
@@ -14,10 +43,299 @@ def landing_view(request):
     return render(request, "dms/landing.html", {"system": "CCASS"})
 
 
+def da_required(view):
+    """A DA logged in to DMS with both factors; everything is of their own participant (D8)."""
+
+    @wraps(view)
+    @otp_verified_required
+    def wrapper(request, *args, **kwargs):
+        if dms_access_problem(request.user) or request.session.get("ccass_portal") != Portal.DMS:
+            logout(request)
+            return redirect("dms:login")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, template, context=None, status=200):
+    participant = request.user.participant
+    return render(request, template, {
+        "system": request.user.system_name, "participant": participant,
+        "staffing_warning": selectors.da_staffing_warning(participant),
+        "is_maker": request.user.da_role == DARole.MAKER,
+        **(context or {}),
+    }, status=status)
+
+
 @require_GET
-@otp_verified_required
+@da_required
 def home_view(request):
-    if dms_access_problem(request.user) or request.session.get("ccass_portal") != Portal.DMS:
-        logout(request)
-        return redirect("dms:login")
-    return render(request, "dms/home.html", {"system": request.user.system_name})
+    return _page(request, "dms/home.html")
+
+
+@require_GET
+@da_required
+def sitemap_view(request):
+    return _page(request, "dms/sitemap.html", {"functions": FUNCTIONS})
+
+
+# --- Prompt pages ----------------------------------------------------------------------------
+
+
+@require_GET
+@da_required
+def prompt_view(request, function):
+    """"<Function> - Prompt": "User ID" + "Submit", or "List" by User ID / User Name."""
+    if function not in ("change", "delete", "enquire"):
+        raise Http404
+    form = PromptForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if "list" in request.GET:
+            results = selectors.profile_search(
+                request.user.participant, search_by=data["search_by"] or "user_id",
+                text=data["search_filter"])
+        elif data["user_id"]:
+            profile = selectors.profile_of(request.user.participant, data["user_id"])
+            if profile is not None and profile.is_active:
+                return redirect("dms:detail", function=function, user_id=profile.username)
+            form.add_error("user_id", f"User ID {data['user_id'].upper()} is not a profile "
+                                      f"of {request.user.participant}.")
+    return _page(request, "dms/prompt.html", {
+        "form": form, "function": function, "title": FUNCTIONS[function], "results": results,
+    })
+
+
+# --- Detail pages ----------------------------------------------------------------------------
+
+
+def _profile_or_404(request, user_id):
+    profile = selectors.profile_of(request.user.participant, user_id)
+    if profile is None or not profile.is_active:
+        raise Http404("No such profile")
+    return profile
+
+
+def _profile_context(profile):
+    channel = otp_channel(profile)
+    return {
+        "profile": profile, "initialised": services.is_initialised(profile),
+        "otp_enabled": channel is not None,
+        "clearing_house_options": ", ".join(
+            CLEARING_HOUSE_OPTION.get(h, h) for h in profile.clearing_house_options),
+    }
+
+
+def _initial(profile):
+    values = services.profile_values(profile)
+    values["enable_from"], values["disable_after"] = profile.enable_from, profile.disable_after
+    values["transaction_limit"] = profile.transaction_limit
+    return values
+
+
+@require_http_methods(["GET", "POST"])
+@da_required
+def create_view(request):
+    """"Create User Profile - Detail", with "Generate User ID"."""
+    participant = request.user.participant
+    initial = {"user_id": participant.user_id_prefix}
+    if "generate" in request.GET:
+        initial["user_id"] = services.next_free_user_id(participant) or ""
+    form = CreateProfileForm(request.POST or None, participant=participant, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            req = services.request_create(maker=request.user, username=data.pop("user_id"),
+                                          values=data, source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("dms:confirm", req_id=req.pk)
+    return _page(request, "dms/detail.html", {
+        "form": form, "title": "Create User Profile - Detail", "function": "create",
+        "button": "Create", "spare": services.spare_accounts(participant),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@da_required
+def detail_view(request, function, user_id):
+    """Change (editable), Delete and Enquire (read-only) details of one profile."""
+    if function not in ("change", "delete", "enquire"):
+        raise Http404
+    profile = _profile_or_404(request, user_id)
+    participant = request.user.participant
+    context = {"title": f"{FUNCTIONS[function]} - Detail", "function": function,
+               **_profile_context(profile)}
+    if function == "change":
+        form = ChangeProfileForm(request.POST or None, participant=participant,
+                                 initial=_initial(profile))
+        if not context["initialised"] or profile.is_da:
+            del form.fields["reset_otp"]
+        context.update(form=form, button="Change")
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                req = services.request_change(
+                    maker=request.user, subject=profile, reset_otp=data.pop("reset_otp", False),
+                    values=data, source_ip=client_ip(request))
+            except services.DmsRefused as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("dms:confirm", req_id=req.pk)
+        return _page(request, "dms/detail.html", context)
+    if request.method == "POST" and function == "delete":
+        try:
+            req = services.request_delete(maker=request.user, subject=profile,
+                                          source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            context["error"] = exc.messages[0]
+        else:
+            return redirect("dms:confirm", req_id=req.pk)
+    elif request.method == "POST":
+        raise Http404
+    return _page(request, "dms/profile.html", context)
+
+
+# --- Confirmation page: Checker ID and Authorisation Code (SPEC D4) --------------------------
+
+
+def _request_or_404(request, req_id) -> MaintenanceRequest:
+    return get_object_or_404(
+        MaintenanceRequest.objects.select_related("maker", "checker", "subject", "participant"),
+        pk=req_id, participant=request.user.participant)
+
+
+def _request_context(req):
+    before, after = req.before, req.after
+    groups_before = set(before.get("business_user_groups", []))
+    groups_after = set(after.get("business_user_groups", []))
+    return {
+        "req": req, "shown": after or before,
+        "selected_groups": sorted(groups_after),
+        "deleted_groups": sorted(groups_before - groups_after),
+        "warnings": email_warnings(after.get("email", "")) if after else [],
+        "clearing_house_options": ", ".join(
+            CLEARING_HOUSE_OPTION.get(h, h)
+            for h in (after or before).get("clearing_house_options", [])),
+        "title": f"{req.get_kind_display()} - Confirmation",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@da_required
+def confirm_view(request, req_id):
+    req = _request_or_404(request, req_id)
+    form = CheckerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            req = services.request_approve(
+                req_id=req.pk, checker_id=form.cleaned_data["checker_id"],
+                authorisation_code=form.cleaned_data["authorisation_code"],
+                source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            form.add_error(None, exc)
+            req.refresh_from_db()
+    return _page(request, "dms/confirm.html", {"form": form, **_request_context(req)},
+                 status=400 if form.errors else 200)
+
+
+# --- Pending Authorisation (beyond the real system) ------------------------------------------
+
+
+@require_GET
+@da_required
+def pending_view(request):
+    return _page(request, "dms/pending.html", {
+        "pending": selectors.pending_requests(request.user.participant),
+        "code_form": CodeForm(), "reject_form": RejectForm(),
+    })
+
+
+@require_POST
+@da_required
+def approve_view(request, req_id):
+    req = _request_or_404(request, req_id)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_approve(
+                req_id=req.pk, checker_id=request.user.username,
+                authorisation_code=form.cleaned_data["authorisation_code"],
+                source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            messages.error(request, f"{req.username}: {exc.messages[0]}")
+        else:
+            messages.success(request, f"{req.username}: {req.success_message}")
+    else:
+        messages.error(request, "Please enter your Authorisation Code.")
+    return redirect("dms:pending")
+
+
+@require_POST
+@da_required
+def reject_view(request, req_id):
+    req = _request_or_404(request, req_id)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_reject(
+                req_id=req.pk, checker_id=request.user.username,
+                authorisation_code=form.cleaned_data["authorisation_code"],
+                reason=form.cleaned_data["reason"], source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            messages.error(request, f"{req.username}: {exc.messages[0]}")
+        else:
+            messages.success(request, f"{req.username}: the request has been rejected.")
+    else:
+        messages.error(request, "Please enter your Authorisation Code.")
+    return redirect("dms:pending")
+
+
+# --- View Listings, View Reports (SPEC D6, D7) -----------------------------------------------
+
+
+@require_GET
+@da_required
+def listing_view(request):
+    participant = request.user.participant
+    return _page(request, "dms/listing.html", {
+        "rows": selectors.profiles(participant), "counts": services.user_counts(participant),
+    })
+
+
+@require_GET
+@da_required
+def listing_csv_view(request):
+    participant = request.user.participant
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="user_profile_listing_{participant.participant_id}.csv"')
+    writer = csv.writer(response)
+    writer.writerow(["User ID", "User Name", "Email", "Remarks"])
+    for row in selectors.profiles(participant).iterator(chunk_size=2000):
+        writer.writerow([row.username, row.full_name, row.email,
+                         "Delegated Administrator" if row.is_da else ""])
+    counts = services.user_counts(participant)
+    writer.writerow([])
+    writer.writerow(["MAX. NO. OF USERS", counts["max"]])
+    writer.writerow(["TOTAL NO. OF USERS", counts["total"]])
+    writer.writerow(["TOTAL NO. OF DELEGATED ADMINISTRATORS", counts["das"]])
+    writer.writerow(["TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS", counts["users"]])
+    writer.writerow(["*** END OF REPORT ***"])
+    return response
+
+
+@require_GET
+@da_required
+def reports_view(request):
+    participant = request.user.participant
+    maintenance = Paginator(selectors.maintenance_activity(participant), 50).get_page(
+        request.GET.get("page"))
+    logins = Paginator(selectors.login_activity(participant), 50).get_page(
+        request.GET.get("login_page"))
+    return _page(request, "dms/reports.html", {
+        "maintenance": maintenance, "logins": logins, "statuses": RequestStatus,
+        "kinds": RequestKind, "reports_url": reverse("dms:reports"),
+    })

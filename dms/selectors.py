@@ -1,0 +1,75 @@
+"""Reads of the DMS pages; each list is a constant number of queries, whatever its size."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.audit import Event
+from accounts.models import AuditRecord, Participant, User
+
+from .models import MaintenanceRequest, RequestStatus
+
+
+def profiles(participant: Participant) -> QuerySet:
+    """Every live profile of the participant, DAs included, in User ID order."""
+    return User.objects.filter(participant=participant, is_active=True).order_by("username")
+
+
+def profile_search(participant: Participant, *, search_by: str, text: str) -> QuerySet:
+    """"List" on a Prompt page: by User ID prefix or by a part of the name."""
+    queryset = profiles(participant)
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if search_by == "user_name":
+        for word in text.split():
+            queryset = queryset.filter(Q(surname__icontains=word) | Q(other_names__icontains=word))
+        return queryset
+    return queryset.filter(username__istartswith=text)
+
+
+def profile_of(participant: Participant, user_id: str) -> User | None:
+    return (
+        User.objects.filter(participant=participant, username__iexact=(user_id or "").strip())
+        .select_related("participant")
+        .prefetch_related("business_user_groups")
+        .first()
+    )
+
+
+def pending_requests(participant: Participant) -> QuerySet:
+    return MaintenanceRequest.objects.filter(
+        participant=participant, status=RequestStatus.PENDING
+    ).select_related("maker", "subject").order_by("created_at")
+
+
+def maintenance_activity(participant: Participant) -> QuerySet:
+    """"View Reports": who made and who authorised which change, when (SPEC D7)."""
+    return MaintenanceRequest.objects.filter(participant=participant).select_related(
+        "maker", "checker").order_by("-created_at")
+
+
+def login_activity(participant: Participant) -> QuerySet:
+    return AuditRecord.objects.filter(
+        participant=participant,
+        event__in=[Event.LOGIN_SUCCESS, Event.LOGIN_FAILURE, Event.ACCOUNT_LOCKED,
+                   Event.LOGOUT, Event.OTP_FAILURE],
+    ).order_by("-id")
+
+
+def da_staffing(participant: Participant) -> dict:
+    """SPEC D5: at least one DA maker and two DA checkers, counting enabled live DAs."""
+    das = User.objects.filter(participant=participant, is_active=True, status="ENABLED")
+    return {
+        "makers": das.filter(da_role="MAKER").count(),
+        "checkers": das.filter(da_role="CHECKER").count(),
+    }
+
+
+def da_staffing_warning(participant: Participant) -> str | None:
+    counts = da_staffing(participant)
+    if counts["makers"] >= 1 and counts["checkers"] >= 2:
+        return None
+    return (
+        f"{participant} should have at least one DA maker and two DA checkers; it has "
+        f"{counts['makers']} maker(s) and {counts['checkers']} checker(s). Please submit "
+        "eService DA3."
+    )
