@@ -144,8 +144,8 @@ class DARole(models.TextChoices):
 
 
 class InternalExternal(models.TextChoices):
-    INTERNAL = "INTERNAL", "Internal"
-    EXTERNAL = "EXTERNAL", "External"
+    INTERNAL = "INTERNAL", "INTERNAL"
+    EXTERNAL = "EXTERNAL", "EXTERNAL"
 
 
 class AccessChannel(models.TextChoices):

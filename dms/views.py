@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import client_ip
 from accounts.journey import Portal
-from accounts.models import DARole
+from accounts.models import AccessChannel, DARole, InternalExternal
 from accounts.otp import otp_channel
 from accounts.services import dms_access_problem, email_warnings
 from accounts.views import otp_verified_required
@@ -211,8 +211,11 @@ def _request_context(req):
     before, after = req.before, req.after
     groups_before = set(before.get("business_user_groups", []))
     groups_after = set(after.get("business_user_groups", []))
+    shown = after or before
     return {
-        "req": req, "shown": after or before,
+        "req": req, "shown": shown,
+        "internal_external": InternalExternal(shown["internal_external"]).label,
+        "access_channel": AccessChannel(shown["access_channel"]).label,
         "selected_groups": sorted(groups_after),
         "deleted_groups": sorted(groups_before - groups_after),
         "warnings": email_warnings(after.get("email", "")) if after else [],

@@ -98,8 +98,6 @@ def hung_redis(settings):
     How long a request then waits is decided by the production timeouts in settings.py, which
     are only configured when REDIS_URL is set (otherwise tasks run eagerly).
     """
-    if not settings.REDIS_URL:
-        pytest.skip("the production Celery timeouts apply only when REDIS_URL is set")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)
@@ -226,6 +224,7 @@ def test_it_keeps_the_previous_code_when_a_new_one_cannot_be_queued(
     assert_answered_in_time(took, caplog)
 
 
+@pytest.mark.celery_worker  # needs the production (REDIS_URL) Celery settings
 def test_it_answers_in_time_when_redis_accepts_but_never_answers(
     client, end_user, mailoutbox, hung_redis, caplog
 ):

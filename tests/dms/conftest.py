@@ -8,6 +8,7 @@ from tests.helpers import app_code, register_app
 
 
 def initialised(participant, username, role=DARole.NONE, **fields):
+    fields.setdefault("clearing_house_options", [participant.clearing_house])
     user = make_user(participant, username, role=role, **fields)
     register_app(user)
     return user
