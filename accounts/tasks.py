@@ -2,6 +2,7 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import emails
 from .audit import verify_chain
@@ -24,12 +25,8 @@ def send_otp_email(device_id: int, generated_at: str) -> bool:
         device is None
         or device.token is None
         or device.last_generated_timestamp != datetime.fromisoformat(generated_at)
-        or not device.valid_until
+        or device.valid_until <= timezone.now()
     ):
-        return False
-    from django.utils import timezone
-
-    if device.valid_until <= timezone.now():
         return False
     emails.send_otp(user=device.user, token=device.token)
     return True
