@@ -5,6 +5,7 @@ from django.forms.models import model_to_dict
 
 from .audit import Event, client_ip, record_event
 from .models import AuditRecord, BusinessUserGroup, LoginFailure, Participant, User
+from .selectors import da_staffing_warning
 from .services import user_unlock
 
 
@@ -39,9 +40,20 @@ class AuditedAdminMixin:
 
 @admin.register(Participant)
 class ParticipantAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["participant_id", "name", "kind", "user_id_prefix", "max_users"]
+    list_display = ["participant_id", "name", "kind", "user_id_prefix", "max_users",
+                    "da_staffing"]
     list_filter = ["kind"]
     search_fields = ["participant_id", "name", "user_id_prefix"]
+
+    @admin.display(description="DA staffing (SPEC D5)")
+    def da_staffing(self, obj):
+        return da_staffing_warning(obj) or "OK"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        participant = self.get_object(request, object_id)
+        if participant is not None and (warning := da_staffing_warning(participant)):
+            self.message_user(request, warning, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(BusinessUserGroup)

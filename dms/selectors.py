@@ -53,23 +53,3 @@ def login_activity(participant: Participant) -> QuerySet:
         event__in=[Event.LOGIN_SUCCESS, Event.LOGIN_FAILURE, Event.ACCOUNT_LOCKED,
                    Event.LOGOUT, Event.OTP_FAILURE],
     ).order_by("-id")
-
-
-def da_staffing(participant: Participant) -> dict:
-    """SPEC D5: at least one DA maker and two DA checkers, counting enabled live DAs."""
-    das = User.objects.filter(participant=participant, is_active=True, status="ENABLED")
-    return {
-        "makers": das.filter(da_role="MAKER").count(),
-        "checkers": das.filter(da_role="CHECKER").count(),
-    }
-
-
-def da_staffing_warning(participant: Participant) -> str | None:
-    counts = da_staffing(participant)
-    if counts["makers"] >= 1 and counts["checkers"] >= 2:
-        return None
-    return (
-        f"{participant} should have at least one DA maker and two DA checkers; it has "
-        f"{counts['makers']} maker(s) and {counts['checkers']} checker(s). Please submit "
-        "eService DA3."
-    )

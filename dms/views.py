@@ -15,6 +15,7 @@ from accounts.audit import client_ip
 from accounts.journey import Portal
 from accounts.models import AccessChannel, DARole, InternalExternal
 from accounts.otp import otp_channel
+from accounts.selectors import da_staffing_warning
 from accounts.services import dms_access_problem, email_warnings
 from accounts.views import otp_verified_required
 
@@ -61,7 +62,7 @@ def _page(request, template, context=None, status=200):
     participant = request.user.participant
     return render(request, template, {
         "system": request.user.system_name, "participant": participant,
-        "staffing_warning": selectors.da_staffing_warning(participant),
+        "staffing_warning": da_staffing_warning(participant),
         "is_maker": request.user.da_role == DARole.MAKER,
         **(context or {}),
     }, status=status)

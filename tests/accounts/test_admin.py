@@ -53,3 +53,13 @@ def test_users_cannot_be_deleted_from_the_admin(admin_client, end_user):
     response = admin_client.post(f"/admin/accounts/user/{end_user.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert User.objects.filter(pk=end_user.pk).exists()
+
+
+def test_the_admin_warns_when_a_participant_lacks_das(admin_client, participant):
+    from tests.conftest import make_user
+
+    make_user(participant, "B01234X1", role="MAKER")
+    listing = admin_client.get("/admin/accounts/participant/").text
+    assert "should have at least one DA maker and two DA checkers" in listing
+    page = admin_client.get(f"/admin/accounts/participant/{participant.pk}/change/").text
+    assert "1 maker(s) and 0 checker(s)" in page
