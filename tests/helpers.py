@@ -47,3 +47,42 @@ def choose_email(user):
     from accounts.models import EmailOTPDevice
 
     return EmailOTPDevice.objects.create(user=user, name="Email", confirmed=True)
+
+
+def race(count, work):
+    """Run ``work(i)`` in ``count`` threads released together (PostgreSQL concurrency tests).
+
+    Returns one outcome per thread: its result, or the exception it raised. Each thread closes
+    its own database connection.
+    """
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def runner(i):
+        try:
+            barrier.wait(timeout=30)
+            outcomes[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - examined by the caller
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a racer is still running (deadlock?)"
+    return outcomes
+
+
+def run_at_once(count, work):
+    """:func:`race`, where any exception fails the test."""
+    outcomes = race(count, work)
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    assert not errors, errors
+    return outcomes

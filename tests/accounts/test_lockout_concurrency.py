@@ -1,9 +1,7 @@
 """SPEC A3 under concurrent requests, on PostgreSQL with real row locks."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.audit import Event, verify_chain
 from accounts.models import AuditRecord, LoginFailure, User
@@ -14,32 +12,9 @@ from accounts.services import (
     otp_failure_record,
 )
 from tests.conftest import STRONG_PASSWORD
+from tests.helpers import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(count, work):
-    """Run ``work(i)`` in ``count`` threads released together; return their results."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def test_thirty_concurrent_wrong_passwords_lock_with_exactly_five_counted(end_user):

@@ -4,10 +4,8 @@ Two submissions of the same code racing each other must not both log in (replay 
 under ``select_for_update``, not only one request after the other).
 """
 
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,33 +14,9 @@ from accounts.audit import Event
 from accounts.models import AuditRecord, LoginFailure, User
 from accounts.views import OTP_WRONG
 from tests.conftest import STRONG_PASSWORD
-from tests.helpers import app_code, register_app
+from tests.helpers import app_code, register_app, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(count, work):
-    """Run ``work(i)`` in ``count`` threads released together; return their results."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def test_it_accepts_the_same_app_code_only_once_when_submitted_twice_at_once(end_user):

@@ -5,10 +5,8 @@ checks that the rule held: the last spare account is taken once, a request is ap
 and a profile has at most one request waiting for authorisation.
 """
 
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.audit import verify_chain
@@ -17,6 +15,7 @@ from dms import services
 from dms.models import MaintenanceRequest, RequestKind, RequestStatus
 from tests.conftest import STRONG_PASSWORD, make_user
 from tests.dms.conftest import PROFILE, dms_login, initialised
+from tests.helpers import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,33 +25,6 @@ ALREADY_WAITING = "already has a request waiting for authorisation"
 
 VALUES = {**PROFILE, "enable_from": None, "disable_after": None, "transaction_limit": None,
           "business_user_groups": []}
-
-
-def race(count, work):
-    """Run ``work(i)`` in ``count`` threads released together.
-
-    Returns one outcome per thread: its result, or the exception it raised (a refusal is an
-    expected outcome here, not an error of the test).
-    """
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - examined by the test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racer is still running (deadlock?)"
-    return outcomes
 
 
 def split(outcomes):
