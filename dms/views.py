@@ -1,6 +1,7 @@
 """DMS - Security Management Functions (SPEC L1, D1-D8): thin views over dms.services."""
 
 import csv
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -118,13 +119,33 @@ def _profile_or_404(request, user_id):
     return profile
 
 
-def _profile_context(profile):
-    channel = otp_channel(profile)
+def _shown(values: dict) -> dict:
+    """Profile values as the pages show them (labels, DD-Mon-YY dates)."""
+
+    def day(value):
+        return dt.date.fromisoformat(value).strftime("%d-%b-%y") if value else ""
+
     return {
-        "profile": profile, "initialised": services.is_initialised(profile),
-        "otp_enabled": channel is not None,
+        **values,
+        "internal_external": InternalExternal(values["internal_external"]).label,
+        "access_channel": AccessChannel(values["access_channel"]).label,
+        "enable_from": day(values.get("enable_from")),
+        "disable_after": day(values.get("disable_after")),
+        "transaction_limit": values.get("transaction_limit") or "",
         "clearing_house_options": ", ".join(
-            CLEARING_HOUSE_OPTION.get(h, h) for h in profile.clearing_house_options),
+            CLEARING_HOUSE_OPTION.get(h, h) for h in values.get("clearing_house_options", [])),
+    }
+
+
+def _profile_context(profile):
+    """Enquire/Delete: smartcard fields before 2FA is initialised, Locked/OTP Enabled after."""
+    initialised = services.is_initialised(profile)
+    shown = _shown(services.profile_values(profile))
+    return {
+        "profile": profile, "initialised": initialised, "shown": shown,
+        "user_id": profile.username, "otp_enabled": otp_channel(profile) is not None,
+        "state": "2fa" if initialised else ("smartcard" if profile.has_smartcard else ""),
+        "selected_groups": shown["business_user_groups"], "deleted_groups": None,
     }
 
 
@@ -212,17 +233,12 @@ def _request_context(req):
     before, after = req.before, req.after
     groups_before = set(before.get("business_user_groups", []))
     groups_after = set(after.get("business_user_groups", []))
-    shown = after or before
     return {
-        "req": req, "shown": shown,
-        "internal_external": InternalExternal(shown["internal_external"]).label,
-        "access_channel": AccessChannel(shown["access_channel"]).label,
-        "selected_groups": sorted(groups_after),
-        "deleted_groups": sorted(groups_before - groups_after),
+        "req": req, "shown": _shown(after or before), "user_id": req.username,
+        "profile": req.subject, "state": "reset" if req.reset_otp else "",
+        "selected_groups": sorted(groups_after or groups_before),
+        "deleted_groups": sorted(groups_before - groups_after) if after else None,
         "warnings": email_warnings(after.get("email", "")) if after else [],
-        "clearing_house_options": ", ".join(
-            CLEARING_HOUSE_OPTION.get(h, h)
-            for h in (after or before).get("clearing_house_options", [])),
         "title": f"{req.get_kind_display()} - Confirmation",
     }
 
