@@ -32,25 +32,18 @@ def send_otp_email(device_id: int, generated_at: str) -> bool:
     return True
 
 
-@shared_task(
-    name="accounts.send_security_email",
-    ignore_result=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+#: Notices (not OTPs) may arrive late: retry a failing SMTP server with back-off.
+NOTICE_TASK = {"ignore_result": True, "autoretry_for": (OSError,), "retry_backoff": True,
+               "max_retries": 5}
+
+
+@shared_task(name="accounts.send_security_email", **NOTICE_TASK)
 def send_security_email(user_id: int, kind: str) -> None:
     user = User.objects.select_related("participant").get(pk=user_id)
     emails.send_security_notice(user=user, kind=kind)
 
 
-@shared_task(
-    name="accounts.send_da_notice_email",
-    ignore_result=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="accounts.send_da_notice_email", **NOTICE_TASK)
 def send_da_notice_email(user_id: int, kind: str) -> None:
     user = User.objects.select_related("participant").get(pk=user_id)
     emails.send_da_notice(user=user, kind=kind)
