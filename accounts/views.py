@@ -446,13 +446,24 @@ def reset_password_view(request, j, user):
 
 
 def otp_verified_required(view):
-    """Logged in with both factors (a password-only session never reaches these pages)."""
+    """Logged in with both factors (a password-only session never reaches these pages).
+
+    A profile locked, disabled or out of its window since it logged in loses its session at
+    its next request (SPEC A3, A4).
+    """
 
     @wraps(view)
     @login_required(login_url="accounts:login")
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_verified() or request.user.is_staff and not request.user.participant:
+        user = request.user
+        if not user.is_verified() or not user.participant_id:
             logout(request)
+            return redirect("accounts:login")
+        if user.is_locked or services.login_eligibility_problem(user):
+            message = (services.locked_message(user) if user.is_locked
+                       else services.login_eligibility_problem(user))
+            logout(request)
+            messages.error(request, message)
             return redirect("accounts:login")
         return view(request, *args, **kwargs)
 

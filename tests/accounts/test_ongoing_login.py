@@ -131,3 +131,35 @@ def test_a_disabled_user_is_told_after_the_right_password(client, end_user):
     assert "This User ID is disabled." in response.text
     assert not TOTPDevice.objects.filter(user=end_user).exists()
     assert User.objects.get(pk=end_user.pk).last_login is None
+
+
+def test_a_session_ends_when_the_profile_is_locked_meanwhile(client, end_user):
+    register_app(end_user)
+    log_in(client)
+    client.post("/login/otp/", {"otp": app_code(end_user)})
+    assert client.get("/home/").status_code == 200
+    User.objects.filter(pk=end_user.pk).update(is_locked=True)
+    response = client.get("/home/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/"
+    assert "Your account has been locked" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_ends_when_the_profile_is_disabled_meanwhile(client, end_user):
+    register_app(end_user)
+    log_in(client)
+    client.post("/login/otp/", {"otp": app_code(end_user)})
+    User.objects.filter(pk=end_user.pk).update(status="DISABLED")
+    response = client.get("/home/", follow=True)
+    assert "This User ID is disabled." in response.text
+
+
+def test_sessions_expire_after_inactivity(client, end_user):
+    from django.conf import settings
+
+    register_app(end_user)
+    log_in(client)
+    client.post("/login/otp/", {"otp": app_code(end_user)})
+    assert settings.SESSION_COOKIE_AGE == 15 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert client.session.get_expiry_age() <= 15 * 60
+    assert client.session.get_expire_at_browser_close()
