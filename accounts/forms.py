@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django_otp.admin import OTPAdminAuthenticationForm
 
 MAX = settings.CCASS_PASSWORD_MAX_LENGTH
 
@@ -79,3 +80,18 @@ class ReauthenticateForm(forms.Form):
         label="Current password", strip=False, max_length=MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class StaffOTPLoginForm(OTPAdminAuthenticationForm):
+    """The admin's login (password + OTP) with wrong OTPs counted for lockout (SPEC A3)."""
+
+    def clean_otp(self, user):
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError as exc:
+            if user is not None and exc.code == "invalid_token":
+                from .audit import client_ip
+                from .services import otp_failure_record
+
+                otp_failure_record(user=user, source_ip=client_ip(self.request))
+            raise
