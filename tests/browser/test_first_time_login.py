@@ -8,6 +8,7 @@ taken by clicking or filling the label a person sees, so these tests also prove 
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.conftest import CHROMIUM, STRONG_PASSWORD, make_user
@@ -48,6 +49,10 @@ def page(live_server, settings, monkeypatch):
             context.close()
         finally:
             browser.close()
+            # Inside sync_playwright the test runs in a greenlet with its own context, so the
+            # database connection it opened is not the main thread's: close it here, or the
+            # test database cannot be dropped at the end of the run.
+            connections.close_all()
 
 
 @pytest.fixture
