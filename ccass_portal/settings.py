@@ -179,6 +179,10 @@ if REDIS_URL:
     CELERY_BROKER_CONNECTION_TIMEOUT = 2
     CELERY_BROKER_CONNECTION_RETRY = False
     CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+    # Said explicitly (Celery 6 stops deriving it from BROKER_CONNECTION_RETRY): a worker that
+    # starts while Redis is down exits at once and its supervisor (docker-compose
+    # "restart: unless-stopped") starts it again.
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,
         "socket_timeout": 2,
