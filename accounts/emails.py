@@ -15,7 +15,10 @@ SECURITY_EMAIL_KINDS = {
     "password_reset": "Your password has been reset",
     "device_registered": "An OTP device has been registered",
     "device_removed": "Your OTP device registration has been removed",
+    "reset_not_available": "Password reset by self-service is not available",
 }
+
+SECURITY_EMAIL_TEMPLATES = {"reset_not_available": "emails/reset_not_available.txt"}
 
 
 def send_otp(*, user: User, token: str) -> None:
@@ -35,7 +38,7 @@ def send_security_notice(*, user: User, kind: str) -> None:
     send_mail(
         subject=f"{system}: {SECURITY_EMAIL_KINDS[kind]}",
         message=render_to_string(
-            "emails/security_notice.txt",
+            SECURITY_EMAIL_TEMPLATES.get(kind, "emails/security_notice.txt"),
             {"system": system, "user": user, "what": SECURITY_EMAIL_KINDS[kind]},
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,

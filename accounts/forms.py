@@ -3,7 +3,6 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django_otp.admin import OTPAdminAuthenticationForm
 
 MAX = settings.CCASS_PASSWORD_MAX_LENGTH
 
@@ -82,16 +81,15 @@ class ReauthenticateForm(forms.Form):
     )
 
 
-class StaffOTPLoginForm(OTPAdminAuthenticationForm):
-    """The admin's login (password + OTP) with wrong OTPs counted for lockout (SPEC A3)."""
+class StaffLoginForm(forms.Form):
+    """The admin's login in one submit: User ID, password and the authenticator app's code."""
 
-    def clean_otp(self, user):
-        try:
-            super().clean_otp(user)
-        except forms.ValidationError as exc:
-            if user is not None and exc.code == "invalid_token":
-                from .audit import client_ip
-                from .services import otp_failure_record
-
-                otp_failure_record(user=user, source_ip=client_ip(self.request))
-            raise
+    username = forms.CharField(label="User ID", max_length=30)
+    password = forms.CharField(
+        label="Password", strip=False, max_length=MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp_token = forms.CharField(
+        label="OTP (ForgeRock Authenticator)", max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -11,6 +11,11 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 
 SESSION_KEY = "ccass_journey"
+#: Where a person whose journey lapsed starts again ("LOG IN" of the terminal or of DMS).
+LANDING_KEY = "ccass_login_portal"
+#: After login: the portal and function the person logged in to.
+PORTAL_KEY = "ccass_portal"
+FUNCTION_KEY = "ccass_function"
 
 
 class Stage:
@@ -45,6 +50,10 @@ class Journey:
     function: str = Function.ONLINE
     at: float = field(default_factory=time.time)
     last_code_at: float | None = None
+    #: The half-login row (:class:`accounts.models.LoginChallenge`) its OTP is evaluated on.
+    challenge_id: int | None = None
+    #: A reset of a User ID with an app device asks for the app's code (SPEC L7).
+    by_app: bool = False
 
     @property
     def expired(self) -> bool:
@@ -58,8 +67,10 @@ class Journey:
         return max(0, int(wait + 0.999))
 
 
-def start(request, *, stage, user_id, portal, function, code_sent=False) -> Journey:
-    journey = Journey(stage=stage, user_id=user_id, portal=portal, function=function)
+def start(request, *, stage, user_id, portal, function, challenge_id, code_sent=False,
+          by_app=False) -> Journey:
+    journey = Journey(stage=stage, user_id=user_id, portal=portal, function=function,
+                      challenge_id=challenge_id, by_app=by_app)
     if code_sent:
         journey.last_code_at = journey.at
     save(request, journey)

@@ -16,25 +16,14 @@ from django_otp import verify_token as django_otp_verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Event, record_event
+from .devices import Channel, otp_channel
 from .emails import queue_security_email
 from .models import EmailOTPDevice, OtpPurpose, User
 from .services import otp_failure_record
 
+__all__ = ["Channel", "otp_channel"]  # re-exported: the pages ask this module
+
 logger = logging.getLogger(__name__)
-
-
-class Channel(enum.Enum):
-    APP = "APP"  # ForgeRock Authenticator (OATH), TOTP
-    EMAIL = "EMAIL"
-
-
-def otp_channel(user: User) -> Channel | None:
-    """The user's set-up OTP channel, or None before "Set up OTP Channel" (SPEC A6)."""
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return Channel.APP
-    if EmailOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return Channel.EMAIL
-    return None
 
 
 # --- email codes -----------------------------------------------------------------------------
@@ -106,6 +95,21 @@ def email_code_send(
             )
         return SendResult(SendOutcome.UNAVAILABLE)
     return SendResult(SendOutcome.SENT)
+
+
+def email_cooldown_take(*, user: User) -> bool:
+    """Start the 5-minute wait of a User ID's reset emails without making a code (SPEC L4).
+
+    False when an email went to this User ID less than 5 minutes ago.
+    """
+    with transaction.atomic():
+        device = _email_device(user, lock=True)
+        allowed, _ = device.generate_is_allowed()
+        if not allowed:
+            return False
+        device.cooldown_set(commit=False)
+        device.save(update_fields=["last_generated_timestamp"])
+    return True
 
 
 def email_code_verify(
@@ -186,27 +190,37 @@ def totp_register(*, user: User, token: str, source_ip: str | None = None) -> bo
     return True
 
 
-def totp_device_remove(*, user: User, actor: User, to_email: bool, source_ip=None) -> bool:
-    """AUTHENTICATION SETTINGS (SPEC L8): delete the registered device.
-
-    With ``to_email`` ("Multi-factor authentication using OATH" off) email OTP is used from the
-    next login; otherwise the next login registers a new device. False if there was none.
-    """
+def _device_change(*, target: User, actor: User, to_email: bool, source_ip) -> bool:
     with transaction.atomic():
-        deleted, _ = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        User.objects.select_for_update().get(pk=target.pk)
+        deleted, _ = TOTPDevice.objects.filter(user=target, confirmed=True).delete()
         if not deleted:
             return False
         if to_email:
-            device = _email_device(user, lock=True)
+            device = _email_device(target, lock=True)
             device.confirmed = True
             device.save(update_fields=["confirmed"])
         record_event(
-            Event.DEVICE_REMOVED, actor=actor, subject=user, source_ip=source_ip,
-            outcome="SUCCESS", before={"otp_channel": "APP"},
-            after={"otp_channel": "EMAIL" if to_email else None},
+            Event.DEVICE_REMOVED, actor=actor, subject=target, source_ip=source_ip,
+            outcome="SUCCESS", before={"otp_channel": Channel.APP.value},
+            after={"otp_channel": Channel.EMAIL.value if to_email else None},
         )
-        queue_security_email(user=user, kind="device_removed")
+        queue_security_email(user=target, kind="device_removed")
     return True
+
+
+def device_remove(*, target: User, actor: User, source_ip: str | None = None) -> bool:
+    """AUTHENTICATION SETTINGS, "x Delete" (SPEC L8): the next login registers a new device.
+
+    False if there was no registered device (nothing changes).
+    """
+    return _device_change(target=target, actor=actor, to_email=False, source_ip=source_ip)
+
+
+def email_otp_switch(*, target: User, actor: User, source_ip: str | None = None) -> bool:
+    """"Multi-factor authentication using OATH enable" off, "Save" (SPEC L8): the registered
+    device is removed and email OTP is used from the next login. False if there was none."""
+    return _device_change(target=target, actor=actor, to_email=True, source_ip=source_ip)
 
 
 # --- Forgot/Reset your password? (SPEC L3, L7) -----------------------------------------------

@@ -1,7 +1,11 @@
-"""Password checks, lockout and login eligibility (SPEC A2-A4): the one place they are decided.
+"""Every write to a user's or a participant's security state (SPEC A, P5, R1).
 
-Counts live in the database and change only under a row lock on the user
-(``select_for_update``), so concurrent attempts cannot lose or double a count.
+Password checks, lockout counting and login eligibility, and the actions that DMS, eServices and
+the admin call: ``<noun>_<verb>(*, target, actor, source_ip=None)``. Each action is atomic, locks
+the rows it decides on (``select_for_update``), checks the current state, saves with
+``update_fields``, writes one audit record and queues its notices with ``on_commit``. Counts live
+in the database and change only under a row lock on the user, so concurrent attempts cannot lose
+or double a count.
 """
 
 import enum
@@ -17,9 +21,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from terminal.models import AuthenticationArrangement, Phase
+
 from .audit import Event, record_event
+from .devices import channel_label, devices_delete
 from .emails import queue_da_notice, queue_security_email
-from .models import LoginFailure, User, UserStatus
+from .models import (
+    BusinessUserGroup,
+    DARole,
+    LoginFailure,
+    Participant,
+    User,
+    UserStatus,
+    user_id_problem,
+)
+from .profile import profile_values, set_values
 
 #: SPEC L2/A3 wording shown to the person at "LOG IN".
 INVALID_CREDENTIALS_MESSAGE = "Invalid User ID or Password. Please try again."
@@ -52,7 +68,7 @@ class PasswordCheck:
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     # A real Argon2 hash, so an unknown User ID costs what a known one costs.
     return make_password("dummy-password-for-timing-equalisation")
 
@@ -101,7 +117,7 @@ def authenticate_password(*, username: str, password: str, source_ip: str | None
     too_long = len(password) > settings.CCASS_PASSWORD_MAX_LENGTH
     if user is None or not user.has_usable_password():
         if not too_long:
-            check_password(password, _dummy_hash())
+            check_password(password, dummy_hash())
         correct = False
     else:
         # Refused before hashing: a multi-megabyte "password" costs nothing.
@@ -233,31 +249,6 @@ def login_success_record(*, user: User, source_ip: str | None = None, channel: s
     return True
 
 
-def user_unlock(*, user: User, actor: User, source_ip: str | None = None) -> bool:
-    """Unlock an account (by HKEX staff here; a DA's Unlock/Reset comes with DMS, SPEC A7).
-
-    Returns False when the account was not locked (nothing changes).
-    """
-    with transaction.atomic():
-        locked_user = User.objects.select_for_update().get(pk=user.pk)
-        if not locked_user.is_locked:
-            return False
-        now = timezone.now()
-        locked_user.is_locked = False
-        locked_user.locked_at = None
-        locked_user.failures_reset_at = now
-        locked_user.otp_failure_streak = 0
-        locked_user.save(
-            update_fields=["is_locked", "locked_at", "failures_reset_at", "otp_failure_streak"]
-        )
-        record_event(
-            Event.ACCOUNT_UNLOCKED, actor=actor, subject=locked_user, source_ip=source_ip,
-            outcome="SUCCESS", before={"is_locked": True}, after={"is_locked": False},
-        )
-    user.is_locked = False
-    return True
-
-
 def password_set(
     *, user: User, raw_password: str, actor: User | None, event: str = Event.PASSWORD_SET,
     source_ip: str | None = None,
@@ -353,3 +344,283 @@ def email_warnings(email: str) -> list[str]:
         warnings.append("This looks like a group mailbox: the OTP authenticates one person, "
                         "so a personal mailbox is recommended.")
     return warnings
+
+
+# --- actions on a profile's or participant's security state ----------------------------------
+# Called by DMS (after a checker authorises), by the admin (HKEX staff) and by eServices.
+
+
+class ActionRefused(ValidationError):
+    """An action refused with a message for the page; nothing was changed."""
+
+
+PROFILE_CHANGED_MESSAGE = (
+    "The profile has changed since this request was made; please make a new request."
+)
+
+
+def _lock(target: User) -> User:
+    return User.objects.select_for_update().select_related("participant").get(pk=target.pk)
+
+
+def _refresh(target: User, locked: User, fields) -> None:
+    """Give the caller's object the saved values, so it does not hold a stale copy."""
+    for name in fields:
+        setattr(target, name, getattr(locked, name))
+
+
+def user_unlock(*, target: User, actor: User, source_ip: str | None = None) -> bool:
+    """Unlock an account (SPEC A3). False when it was not locked (nothing changes)."""
+    fields = ["is_locked", "locked_at", "failures_reset_at", "otp_failure_streak"]
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.is_locked:
+            return False
+        user.is_locked, user.locked_at = False, None
+        user.failures_reset_at, user.otp_failure_streak = timezone.now(), 0
+        user.save(update_fields=fields)
+        record_event(
+            Event.ACCOUNT_UNLOCKED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", before={"is_locked": True}, after={"is_locked": False},
+        )
+    _refresh(target, user, fields)
+    return True
+
+
+def user_otp_reset(*, target: User, actor: User, source_ip: str | None = None) -> None:
+    """"Unlock/Reset OTP Device Registration" (SPEC A7).
+
+    Unlocks, removes every OTP device and makes the password unusable, so the next login goes
+    through "Set up password" and "Set up OTP Channel" again as if first time. The DAs of the
+    participant are told.
+    """
+    fields = ["is_locked", "locked_at", "failures_reset_at", "otp_failure_streak", "password",
+              "password_set_at"]
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.is_active:
+            raise ActionRefused("This user profile has been deleted.")
+        was = {"is_locked": user.is_locked, "otp_channel": channel_label(user),
+               "password_set": user.has_usable_password()}
+        user.is_locked, user.locked_at = False, None
+        user.failures_reset_at, user.otp_failure_streak = timezone.now(), 0
+        user.set_unusable_password()
+        user.password_set_at = None
+        user.save(update_fields=fields)
+        devices_delete(user)
+        record_event(
+            Event.OTP_RESET, actor=actor, subject=user, source_ip=source_ip, outcome="SUCCESS",
+            before=was, after={"is_locked": False, "otp_channel": None, "password_set": False},
+        )
+        queue_da_notice(user=user, kind="reset")
+    _refresh(target, user, fields)
+
+
+def user_status_set(*, target: User, actor: User, status: str,
+                    source_ip: str | None = None) -> bool:
+    """Enable or disable a profile (SPEC A4). False when it already had that status."""
+    status = UserStatus(status)
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.is_active:
+            raise ActionRefused("This user profile has been deleted.")
+        if user.status == status:
+            return False
+        before = user.status
+        user.status = status
+        user.save(update_fields=["status"])
+        record_event(
+            Event.PROFILE_CHANGED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", reason=f"User Status {status.label}",
+            before={"status": before}, after={"status": status.value},
+        )
+    target.status = status
+    return True
+
+
+def user_da_role_set(*, target: User, actor: User, role: str,
+                     source_ip: str | None = None) -> bool:
+    """Make a participant's profile a DA maker or checker, or clear the role (SPEC P4, E6).
+
+    The User ID must already have the shape of the role (a DA's ends in X/Y/Z + 1-9): a User
+    ID never changes, so an end user cannot become a DA nor a DA an end user by this action.
+    """
+    role = DARole(role)
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.participant_id:
+            raise ActionRefused("HKEX staff cannot be Delegated Administrators.")
+        if not user.is_active:
+            raise ActionRefused("This user profile has been deleted.")
+        if user.da_role == role:
+            return False
+        problem = user_id_problem(user.username, prefix=user.participant.user_id_prefix,
+                                  is_da=role != DARole.NONE)
+        if problem:
+            raise ActionRefused(problem)
+        before = user.da_role
+        user.da_role = role
+        user.save(update_fields=["da_role"])
+        record_event(
+            Event.PROFILE_CHANGED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", reason=f"DA role {role.label}",
+            before={"da_role": before}, after={"da_role": role.value},
+        )
+    target.da_role = role
+    return True
+
+
+def business_groups(*, participant: Participant, is_da: bool,
+                    codes: list[str]) -> list[BusinessUserGroup]:
+    """The business user groups of those codes a profile may be given (SPEC D3, S1)."""
+    codes = sorted(set(codes or []))
+    if not codes:
+        return []
+    if is_da and AuthenticationArrangement.current().phase() != Phase.TWO_FA_ONLY:
+        raise ActionRefused(
+            "Delegated Administrators can be given business user groups only after the "
+            "decommissioning of smartcard.")
+    groups = list(BusinessUserGroup.objects.filter(
+        code__in=codes, clearing_house=participant.clearing_house))
+    unknown = sorted(set(codes) - {g.code for g in groups})
+    if unknown:
+        raise ActionRefused(f"Unknown business user group(s): {', '.join(unknown)}.")
+    return groups
+
+
+def user_profile_update(*, target: User, actor: User, values: dict, expected: dict | None = None,
+                        source_ip: str | None = None, details: dict | None = None) -> bool:
+    """Change a profile's values (SPEC D3): names, email, status, dates, limits, user groups.
+
+    ``values`` are plain values (:func:`accounts.profile.clean_values`); fields not given keep
+    their value. With ``expected`` (the values a maker saw) the change is refused when the
+    profile changed meanwhile. False when nothing differs.
+    """
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.is_active:
+            raise ActionRefused("This user profile has been deleted.")
+        before = profile_values(user)
+        if expected is not None and before != expected:
+            raise ActionRefused(PROFILE_CHANGED_MESSAGE)
+        wanted = {**before, **values}
+        if wanted == before:
+            return False
+        groups = business_groups(participant=user.participant, is_da=user.is_da,
+                                 codes=wanted["business_user_groups"])
+        fields = set_values(user, wanted)
+        try:
+            user.full_clean(exclude=["password", "username"])
+        except ValidationError as exc:
+            raise ActionRefused(exc.messages) from exc
+        user.save(update_fields=fields)
+        user.business_user_groups.set(groups)
+        after = profile_values(user)
+        changed = [k for k in after if after[k] != before[k]]
+        record_event(
+            Event.PROFILE_CHANGED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", reason=f"changed {', '.join(changed)}",
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+            details=details,
+        )
+    _refresh(target, user, fields)
+    return True
+
+
+def user_email_change(*, target: User, actor: User, email: str,
+                      source_ip: str | None = None, details: dict | None = None) -> bool:
+    """Change the registered email (SPEC A5; eService DA3 "Change")."""
+    return user_profile_update(target=target, actor=actor, values={
+        "email": (email or "").strip().lower()}, source_ip=source_ip, details=details)
+
+
+def user_groups_set(*, target: User, actor: User, codes: list[str],
+                    source_ip: str | None = None) -> bool:
+    """Set the business user groups of a profile (SPEC T1, D3, S1)."""
+    return user_profile_update(target=target, actor=actor, values={
+        "business_user_groups": sorted(set(codes or []))}, source_ip=source_ip)
+
+
+def user_create(*, participant: Participant, actor: User, username: str, values: dict,
+                da_role: str = DARole.NONE, source_ip: str | None = None,
+                details: dict | None = None) -> User:
+    """A new profile within MAX. NO. OF USERS (SPEC P4, P5, A6): 2FA only, no password yet.
+
+    ``reserved`` slots (requests waiting for a checker) are the caller's: the participant row
+    lock taken here serialises every creation of that participant.
+    """
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        used = User.objects.filter(participant=participant, is_active=True).count()
+        if used >= participant.max_users:
+            raise ActionRefused(
+                f"No spare user account: MAX. NO. OF USERS is {participant.max_users}. "
+                "Please submit eService DA4 for additional user accounts.")
+        username = (username or "").strip().upper()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ActionRefused(f"User ID {username} is already in use or has been used "
+                                "before; User IDs are never reused.")
+        user = User(username=username, participant=participant, da_role=da_role)
+        set_values(user, values)
+        user.set_unusable_password()
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            raise ActionRefused(exc.messages) from exc
+        groups = business_groups(participant=participant, is_da=user.is_da,
+                                 codes=values.get("business_user_groups") or [])
+        user.save()
+        user.business_user_groups.set(groups)
+        record_event(
+            Event.PROFILE_CREATED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", reason=f"User ID {user.username}", after=profile_values(user),
+            details={"da_role": user.da_role, **(details or {})},
+        )
+    return user
+
+
+def user_retire(*, target: User, actor: User, expected: dict | None = None,
+                source_ip: str | None = None, details: dict | None = None) -> None:
+    """Delete a profile: it is retired, its devices and password removed, its User ID never
+    reused (SPEC P4). The participant's DAs are told."""
+    fields = ["is_active", "deleted_at", "status", "password"]
+    with transaction.atomic():
+        user = _lock(target)
+        if not user.is_active:
+            raise ActionRefused("This user profile has already been deleted.")
+        before = profile_values(user)
+        if expected is not None and before != expected:
+            raise ActionRefused(PROFILE_CHANGED_MESSAGE)
+        user.is_active, user.deleted_at = False, timezone.now()
+        user.status = UserStatus.DISABLED
+        user.set_unusable_password()
+        user.save(update_fields=fields)
+        devices_delete(user)
+        record_event(
+            Event.PROFILE_DELETED, actor=actor, subject=user, source_ip=source_ip,
+            outcome="SUCCESS", reason=f"User ID {user.username} retired", before=before,
+            details=details,
+        )
+        queue_da_notice(user=user, kind="deleted")
+    _refresh(target, user, fields)
+
+
+def participant_quota_set(*, target: Participant, actor: User, max_users: int,
+                          source_ip: str | None = None, details: dict | None = None) -> bool:
+    """Set MAX. NO. OF USERS (SPEC P5): only a completed eService DA4 raises it."""
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=target.pk)
+        if max_users < 0:
+            raise ActionRefused("MAX. NO. OF USERS cannot be negative.")
+        if participant.max_users == max_users:
+            return False
+        before = participant.max_users
+        participant.max_users = max_users
+        participant.save(update_fields=["max_users"])
+        record_event(
+            Event.PARTICIPANT_CHANGED, actor=actor, participant=participant,
+            source_ip=source_ip, outcome="SUCCESS", reason="MAX. NO. OF USERS",
+            before={"max_users": before}, after={"max_users": max_users}, details=details,
+        )
+    target.max_users = max_users
+    return True

@@ -20,9 +20,8 @@ urlpatterns = [
     path("account/password/", views.change_password_view, name="change_password"),
     path("account/authentication/", views.authentication_settings_view,
          name="authentication_settings"),
-    path("account/authentication/delete-device/", views.device_remove_view,
+    path("account/authentication/delete-device/", views.device_delete_view,
          name="device_delete"),
-    path("account/authentication/oath-off/", views.device_remove_view, {"to_email": True},
-         name="oath_off"),
+    path("account/authentication/oath-off/", views.oath_off_view, name="oath_off"),
     path("logout/", views.logout_view, name="logout"),
 ]

@@ -2,16 +2,30 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from accounts.forms import StaffOTPLoginForm
+from accounts import views as account_views
+from accounts.journey import Portal
+from dms import urls as dms_urls
 
-# HKEX staff reach the admin only after password and OTP (SPEC L9).
-admin.site.__class__ = OTPAdminSite
-admin.site.login_form = StaffOTPLoginForm  # wrong OTPs count for lockout (SPEC A3)
-admin.site.site_header = "CCASS/CCMS Portal - HKEX administration"
+
+class PortalAdminSite(OTPAdminSite):
+    """HKEX staff reach the admin only after password and OTP (SPEC L9), through the same
+    counted and recorded login as everyone else (SPEC A3, R1)."""
+
+    site_header = "CCASS/CCMS Portal - HKEX administration"
+
+    def login(self, request, extra_context=None):
+        return account_views.staff_login_view(
+            request, extra_context={**self.each_context(request), **(extra_context or {})})
+
+
+admin.site.__class__ = PortalAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("dms/", include("dms.urls")),
+    path("dms/", include(([
+        path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
+        *dms_urls.urlpatterns,
+    ], dms_urls.app_name))),
     path("", include("accounts.urls")),
     path("", include("terminal.urls")),
 ]

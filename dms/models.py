@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Participant, User
+from accounts.workflow import Transition, Workflow
 
 
 class RequestKind(models.TextChoices):
@@ -31,8 +32,8 @@ class MaintenanceRequest(models.Model):
     """One maker's request, applied only when another DA checker authorises it.
 
     ``before`` is the profile as the maker saw it (empty for a create); ``after`` the values
-    asked for. Nothing of the profile changes until the request is approved. Changed only by
-    :mod:`dms.services`.
+    asked for. Nothing of the profile changes until the request is approved. Its status changes
+    only through :data:`WORKFLOW`, called by :mod:`dms.services`.
     """
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
@@ -74,3 +75,40 @@ class MaintenanceRequest(models.Model):
     @property
     def success_message(self) -> str:
         return SUCCESS_MESSAGES[self.kind]
+
+
+class MaintenanceRequestStep(models.Model):
+    """One step of a request's history: who moved it, when, from which status to which."""
+
+    record = models.ForeignKey(MaintenanceRequest, on_delete=models.CASCADE,
+                               related_name="steps")
+    transition = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=8, blank=True)
+    to_status = models.CharField(max_length=8)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.record_id} {self.transition} {self.from_status}->{self.to_status}"
+
+
+#: SPEC D4: a request waits for a checker; it is authorised, rejected, or expires at the close
+#: of the business day. Nothing else moves it.
+WORKFLOW = Workflow(
+    model=MaintenanceRequest,
+    history=MaintenanceRequestStep,
+    transitions=[
+        Transition("approve", (RequestStatus.PENDING,), RequestStatus.APPROVED, "authorised"),
+        Transition("reject", (RequestStatus.PENDING,), RequestStatus.REJECTED, "rejected"),
+        Transition("expire", (RequestStatus.PENDING,), RequestStatus.EXPIRED, "expired"),
+    ],
+    # The audit names reports already read: DMS_CREATE_REQUESTED, DMS_CHANGE_APPROVED, ...
+    event=lambda req, name: f"DMS_{req.kind}_" + {
+        "start": "REQUESTED", "approve": "APPROVED", "reject": "REJECTED", "expire": "EXPIRED",
+    }[name],
+)

@@ -8,75 +8,21 @@ maker's Confirmation page or later from the checker's own "Pending Authorisation
 
 import datetime as dt
 import string
-from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.audit import Event, record_event
-from accounts.emails import queue_da_notice
-from accounts.models import (
-    BusinessUserGroup,
-    DARole,
-    EmailOTPDevice,
-    LoginFailure,
-    Participant,
-    User,
-    UserStatus,
-    is_da_suffix,
-    user_id_problem,
-)
-from accounts.otp import otp_channel
-from accounts.services import find_user, login_eligibility_problem, login_failure_record
-from terminal.models import AuthenticationArrangement, Phase
+from accounts import services as accounts
+from accounts.devices import is_initialised
+from accounts.models import DARole, LoginFailure, Participant, User, is_da_suffix, user_id_problem
+from accounts.profile import clean_values, profile_values
 
-from .models import MaintenanceRequest, RequestKind, RequestStatus
+from .models import WORKFLOW, MaintenanceRequest, RequestKind, RequestStatus
 
-
-class DmsRefused(ValidationError):
-    """A maintenance step refused with a message for the page; nothing was changed."""
-
-
-#: The profile fields a maker may set (SPEC D3); DA role and lock state are not among them.
-PROFILE_FIELDS = [
-    "internal_external", "status", "surname", "other_names", "email", "enable_from",
-    "disable_after", "clearing_house_options", "access_channel", "transaction_limit",
-    "business_user_groups",
-]
-
-
-# --- reading a profile ------------------------------------------------------------------------
-
-
-def _plain(value):
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def profile_values(user: User) -> dict:
-    """The maintainable values of a profile, as JSON-ready plain values."""
-    values = {name: _plain(getattr(user, name)) for name in PROFILE_FIELDS
-              if name != "business_user_groups"}
-    values["business_user_groups"] = sorted(g.code for g in user.business_user_groups.all())
-    return values
-
-
-def is_initialised(user: User) -> bool:
-    """SPEC A6: "2FA initialised" = a regular password and an OTP channel."""
-    return user.has_usable_password() and otp_channel(user) is not None
-
-
-def _clean_values(values: dict) -> dict:
-    values = {k: _plain(v) for k, v in values.items() if k in PROFILE_FIELDS}
-    values["business_user_groups"] = sorted(values.get("business_user_groups") or [])
-    values["email"] = (values.get("email") or "").strip().lower()
-    return values
+#: Refusals of DMS steps are the accounts actions' own: one kind of refusal for the pages.
+DmsRefused = accounts.ActionRefused
 
 
 # --- User IDs and quota (SPEC P4, P5) ---------------------------------------------------------
@@ -155,41 +101,23 @@ def _maker_problem(maker: User, participant: Participant) -> str | None:
 
 
 def _groups_problem(subject_is_da: bool, groups: list[str], participant: Participant):
-    if not groups:
-        return None
-    if subject_is_da and AuthenticationArrangement.current().phase() != Phase.TWO_FA_ONLY:
-        return ("Delegated Administrators can be given business user groups only after the "
-                "decommissioning of smartcard.")
-    known = set(BusinessUserGroup.objects.filter(
-        code__in=groups, clearing_house=participant.clearing_house
-    ).values_list("code", flat=True))
-    unknown = sorted(set(groups) - known)
-    if unknown:
-        return f"Unknown business user group(s): {', '.join(unknown)}."
-    return None
+    accounts.business_groups(participant=participant, is_da=subject_is_da, codes=groups)
 
 
 def _expiry():
     return end_of_business_day()
 
 
-def _create_request(**fields) -> MaintenanceRequest:
+def _create_request(source_ip, **fields) -> MaintenanceRequest:
+    """Record a maker's request as PENDING, with its first history row and audit."""
+    req = MaintenanceRequest(expires_at=_expiry(), **fields)
     try:
         with transaction.atomic():
-            return MaintenanceRequest.objects.create(expires_at=_expiry(), **fields)
+            return WORKFLOW.start(req, actor=req.maker, source_ip=source_ip, audit=_audit)
     except IntegrityError as exc:
         raise DmsRefused(
             f"User ID {fields['username']} already has a request waiting for authorisation."
         ) from exc
-
-
-def _record_request(req: MaintenanceRequest, source_ip) -> None:
-    record_event(
-        f"DMS_{req.kind}_REQUESTED", actor=req.maker, subject=req.subject,
-        participant=req.participant, source_ip=source_ip, outcome="PENDING",
-        reason=f"{req.get_kind_display()} {req.username}", before=req.before, after=req.after,
-        details={"request_id": req.pk, "reset_otp": req.reset_otp},
-    )
 
 
 # --- maker: the requests ----------------------------------------------------------------------
@@ -198,7 +126,7 @@ def _record_request(req: MaintenanceRequest, source_ip) -> None:
 def request_create(*, maker: User, username: str, values: dict, source_ip=None):
     """Create User Profile: an end-user profile, within MAX. NO. OF USERS (SPEC P4, P5)."""
     participant = maker.participant
-    values = _clean_values(values)
+    values = clean_values(values)
     username = (username or "").strip().upper()
     with transaction.atomic():
         # The participant row lock serialises makers racing for the last spare account.
@@ -210,23 +138,21 @@ def request_create(*, maker: User, username: str, values: dict, source_ip=None):
         if username in _taken_user_ids(participant):
             raise DmsRefused(f"User ID {username} is already in use or has been used before; "
                              "User IDs are never reused.")
-        if problem := _groups_problem(False, values["business_user_groups"], participant):
-            raise DmsRefused(problem)
+        _groups_problem(False, values["business_user_groups"], participant)
         if spare_accounts(participant) <= 0:
             raise DmsRefused(
                 f"No spare user account: MAX. NO. OF USERS is {participant.max_users}. "
                 "Please submit eService DA4 for additional user accounts."
             )
-        req = _create_request(participant=participant, kind=RequestKind.CREATE,
+        req = _create_request(source_ip, participant=participant, kind=RequestKind.CREATE,
                               username=username, maker=maker, after=values)
-        _record_request(req, source_ip)
     return req
 
 
 def request_change(*, maker: User, subject: User, values: dict, reset_otp=False,
                    source_ip=None):
     """Change User Profile, optionally with "Unlock/Reset OTP Device Registration" (SPEC A7)."""
-    values = _clean_values(values)
+    values = clean_values(values)
     with transaction.atomic():
         if problem := _maker_problem(maker, subject.participant):
             raise DmsRefused(problem)
@@ -236,15 +162,12 @@ def request_change(*, maker: User, subject: User, values: dict, reset_otp=False,
         if subject.is_da and reset_otp:
             raise DmsRefused("A Delegated Administrator's account is unlocked or reset by HKEX: "
                              "please have your firm submit eService DA3.")
-        if problem := _groups_problem(subject.is_da, values["business_user_groups"],
-                                      subject.participant):
-            raise DmsRefused(problem)
+        _groups_problem(subject.is_da, values["business_user_groups"], subject.participant)
         if values == before and not reset_otp:
             raise DmsRefused("Nothing has been changed.")
-        req = _create_request(participant=subject.participant, kind=RequestKind.CHANGE,
+        req = _create_request(source_ip, participant=subject.participant, kind=RequestKind.CHANGE,
                               username=subject.username, subject=subject, maker=maker,
                               before=before, after=values, reset_otp=reset_otp)
-        _record_request(req, source_ip)
     return req
 
 
@@ -258,188 +181,163 @@ def request_delete(*, maker: User, subject: User, source_ip=None):
         if subject.is_da:
             raise DmsRefused("A Delegated Administrator's profile is deleted by HKEX: please "
                              "have your firm submit eService DA3.")
-        req = _create_request(participant=subject.participant, kind=RequestKind.DELETE,
+        req = _create_request(source_ip, participant=subject.participant, kind=RequestKind.DELETE,
                               username=subject.username, subject=subject, maker=maker,
                               before=profile_values(subject))
-        _record_request(req, source_ip)
     return req
+
+
+def _audit(req: MaintenanceRequest) -> dict:
+    """What every audit record of a request says: whom it concerns, the values, both people."""
+    return {
+        "subject": req.subject, "participant": req.participant,
+        "reason": req.reason or f"{req.get_kind_display()} {req.username}",
+        "before": req.before, "after": req.after,
+        "details": {"request_id": req.pk, "maker": req.maker.username,
+                    "checker": req.checker.username if req.checker_id else None,
+                    "reset_otp": req.reset_otp},
+    }
 
 
 # --- checker: authorise or reject ----------------------------------------------------------------
 
 WRONG_CHECKER = "Checker ID or Authorisation Code is incorrect."
+MAKER_IS_CHECKER = "The maker cannot authorise their own request."
 
 
-def _verify_checker(*, checker_id: str, code: str, source_ip) -> User:
-    """The Checker ID and Authorisation Code; a wrong code counts as a failed login (D4)."""
-    checker = find_user(checker_id)
+def _verify_checker(*, participant_id: int, checker_id: str, code: str, source_ip) -> User:
+    """The Checker ID and Authorisation Code (SPEC D4).
+
+    The Checker ID is looked up among the live DA checkers of the request's participant only:
+    any other ID (another participant's user, HKEX staff, an end user, the maker) gets the same
+    answer as an unknown one, costs the same hash and changes nobody's count. A wrong code of a
+    real checker counts as an unsuccessful login of the checker (SPEC A3).
+    """
+    checker = User.objects.filter(
+        participant_id=participant_id, da_role=DARole.CHECKER, is_active=True,
+        username__iexact=(checker_id or "").strip(),
+    ).first()
+    code = code or ""
+    too_long = len(code) > settings.CCASS_PASSWORD_MAX_LENGTH
     if checker is None:
+        if not too_long:
+            check_password(code, accounts.dummy_hash())
         raise DmsRefused(WRONG_CHECKER)
     if checker.is_locked:
         raise DmsRefused(f"Checker {checker.username} is locked and cannot authorise.")
-    code = code or ""
-    if len(code) > settings.CCASS_PASSWORD_MAX_LENGTH or not checker.check_password(code):
-        # Counted outside the request's transaction, so a refusal cannot roll the count back.
-        login_failure_record(user=checker, reason=LoginFailure.Reason.AUTHORISATION_CODE,
-                             source_ip=source_ip)
+    if too_long or not checker.check_password(code):
+        # Counted in its own transaction, so the refusal cannot roll the count back.
+        accounts.login_failure_record(
+            user=checker, reason=LoginFailure.Reason.AUTHORISATION_CODE, source_ip=source_ip)
         raise DmsRefused(WRONG_CHECKER)
     return checker
 
 
 def _checker_problem(checker: User, req: MaintenanceRequest) -> str | None:
     if checker.pk == req.maker_id:
-        return "The maker cannot authorise their own request."
-    if checker.participant_id != req.participant_id:
-        return "The checker must be a DA checker of the same participant."
-    if checker.da_role != DARole.CHECKER:
-        return f"{checker.username} is not a DA checker."
+        return MAKER_IS_CHECKER
     if checker.pk == req.subject_id or checker.username == req.username:
         return "A checker cannot authorise a request concerning their own profile."
-    if login_eligibility_problem(checker) or checker.is_locked:
+    if accounts.login_eligibility_problem(checker) or checker.is_locked:
         return f"Checker {checker.username} is not enabled and cannot authorise."
     if not is_initialised(checker):
         return f"Checker {checker.username} has not initialised 2FA and cannot authorise."
     return None
 
 
-def _locked_pending(req_id: int) -> MaintenanceRequest:
-    req = MaintenanceRequest.objects.select_for_update().select_related(
-        "participant", "maker").get(pk=req_id)
-    if req.status != RequestStatus.PENDING:
-        raise DmsRefused(f"This request is no longer waiting for authorisation "
-                         f"({req.get_status_display().lower()}).")
-    if req.expires_at <= timezone.now():
-        raise DmsRefused("This request has expired at the end of the business day; "
-                         "please make it again.")
-    return req
+def _pending_refusal(req: MaintenanceRequest) -> str:
+    return (f"This request is no longer waiting for authorisation "
+            f"({req.get_status_display().lower()}).")
+
+
+def _decide(req_id: int, name: str, *, checker_id: str, authorisation_code: str, source_ip,
+            reason: str = "", apply: bool) -> MaintenanceRequest:
+    """Authorise (and apply) or reject a pending request, once (SPEC D4)."""
+    participant_id, maker_id = MaintenanceRequest.objects.values_list(
+        "participant_id", "maker__username").get(pk=req_id)
+    if (checker_id or "").strip().upper() == maker_id:
+        # The person at the keyboard is the maker: telling them so reveals nothing.
+        raise DmsRefused(MAKER_IS_CHECKER)
+    checker = _verify_checker(participant_id=participant_id, checker_id=checker_id,
+                              code=authorisation_code, source_ip=source_ip)
+
+    def guard(req):
+        if req.expires_at <= timezone.now():
+            raise DmsRefused("This request has expired at the end of the business day; "
+                             "please make it again.")
+        locked_checker = User.objects.select_for_update().get(pk=checker.pk)
+        if problem := _checker_problem(locked_checker, req):
+            raise DmsRefused(problem)
+
+    def effect(req):
+        req.checker, req.decided_at = checker, timezone.now()
+        fields = ["checker", "decided_at"]
+        if apply:
+            req.subject = _apply(req, checker=checker, source_ip=source_ip)
+            fields.append("subject")
+        else:
+            req.reason = (reason or "")[:200]
+            fields.append("reason")
+        return fields
+
+    return WORKFLOW.move(
+        req_id, name, actor=checker, source_ip=source_ip, message=reason,
+        queryset=MaintenanceRequest.objects.select_related("participant", "maker"),
+        guard=guard, effect=effect, refused=_pending_refusal, audit=_audit,
+    )
 
 
 def request_approve(*, req_id: int, checker_id: str, authorisation_code: str, source_ip=None):
     """Authorise and apply a request, once (SPEC D4). Returns the approved request."""
-    checker = _verify_checker(checker_id=checker_id, code=authorisation_code,
-                              source_ip=source_ip)
-    with transaction.atomic():
-        req = _locked_pending(req_id)
-        checker = User.objects.select_for_update().get(pk=checker.pk)
-        if problem := _checker_problem(checker, req):
-            raise DmsRefused(problem)
-        subject = _apply(req, checker=checker, source_ip=source_ip)
-        req.status, req.checker, req.decided_at = RequestStatus.APPROVED, checker, timezone.now()
-        req.subject = subject
-        req.save(update_fields=["status", "checker", "decided_at", "subject"])
-        record_event(
-            f"DMS_{req.kind}_APPROVED", actor=checker, subject=subject,
-            participant=req.participant, source_ip=source_ip, outcome="APPROVED",
-            reason=f"{req.get_kind_display()} {req.username}", before=req.before,
-            after=req.after, details={"request_id": req.pk, "maker": req.maker.username,
-                                      "checker": checker.username, "reset_otp": req.reset_otp},
-        )
-    return req
+    return _decide(req_id, "approve", checker_id=checker_id,
+                   authorisation_code=authorisation_code, source_ip=source_ip, apply=True)
 
 
 def request_reject(*, req_id: int, checker_id: str, authorisation_code: str, reason="",
                    source_ip=None):
-    checker = _verify_checker(checker_id=checker_id, code=authorisation_code,
-                              source_ip=source_ip)
-    with transaction.atomic():
-        req = _locked_pending(req_id)
-        if problem := _checker_problem(checker, req):
-            raise DmsRefused(problem)
-        req.status, req.checker, req.decided_at = RequestStatus.REJECTED, checker, timezone.now()
-        req.reason = (reason or "")[:200]
-        req.save(update_fields=["status", "checker", "decided_at", "reason"])
-        record_event(
-            f"DMS_{req.kind}_REJECTED", actor=checker, subject=req.subject,
-            participant=req.participant, source_ip=source_ip, outcome="REJECTED",
-            reason=req.reason, details={"request_id": req.pk, "maker": req.maker.username},
-        )
-    return req
+    return _decide(req_id, "reject", checker_id=checker_id,
+                   authorisation_code=authorisation_code, source_ip=source_ip, reason=reason,
+                   apply=False)
 
 
 def requests_expire(*, now=None) -> int:
-    """Close the requests left pending past the end of their business day (beat, nightly)."""
+    """Close the requests left pending past the end of their business day (beat task)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        stale = list(MaintenanceRequest.objects.select_for_update().filter(
-            status=RequestStatus.PENDING, expires_at__lte=now))
-        for req in stale:
-            req.status, req.decided_at = RequestStatus.EXPIRED, now
-            req.save(update_fields=["status", "decided_at"])
-            record_event(f"DMS_{req.kind}_EXPIRED", subject=req.subject,
-                         participant=req.participant, outcome="EXPIRED",
-                         details={"request_id": req.pk, "maker_id": req.maker_id})
-    return len(stale)
+    stale = MaintenanceRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
+    expired = 0
+    for req_id in stale.values_list("pk", flat=True):
+        try:
+            WORKFLOW.move(req_id, "expire", actor=None, effect=lambda req: _closed(req, now),
+                          audit=_audit)
+        except DmsRefused:
+            continue  # decided meanwhile by a checker
+        expired += 1
+    return expired
+
+
+def _closed(req: MaintenanceRequest, now) -> list[str]:
+    req.decided_at = now
+    return ["decided_at"]
 
 
 # --- applying -------------------------------------------------------------------------------------
 
 
-def _set_values(user: User, values: dict) -> None:
-    for name in PROFILE_FIELDS:
-        value = values.get(name)
-        if name == "business_user_groups":
-            continue
-        if name in ("enable_from", "disable_after"):
-            value = dt.date.fromisoformat(value) if value else None
-        elif name == "transaction_limit":
-            value = Decimal(value) if value not in (None, "") else None
-        setattr(user, name, value)
-
-
 def _apply(req: MaintenanceRequest, *, checker: User, source_ip) -> User:
+    """Carry out an authorised request through the accounts actions, in the caller's
+    transaction: a refusal there undoes the whole authorisation."""
+    details = {"request_id": req.pk, "maker": req.maker.username, "checker": checker.username}
     if req.kind == RequestKind.CREATE:
-        participant = Participant.objects.select_for_update().get(pk=req.participant_id)
-        active = User.objects.filter(participant=participant, is_active=True).count()
-        if active >= participant.max_users:
-            raise DmsRefused("No spare user account is left (MAX. NO. OF USERS).")
-        user = User(username=req.username, participant=participant, da_role=DARole.NONE)
-        _set_values(user, req.after)
-        user.set_unusable_password()  # SPEC A6: created after launch, 2FA only
-        user.full_clean(exclude=["password"])
-        user.save()
-        user.business_user_groups.set(
-            BusinessUserGroup.objects.filter(code__in=req.after["business_user_groups"]))
-        return user
-
-    user = User.objects.select_for_update().get(pk=req.subject_id)
-    if profile_values(user) != req.before or not user.is_active:
-        raise DmsRefused("The profile has changed since this request was made; "
-                         "please make a new request.")
+        return accounts.user_create(
+            participant=req.participant, actor=checker, username=req.username,
+            values=req.after, source_ip=source_ip, details=details)
+    subject = User.objects.get(pk=req.subject_id)
     if req.kind == RequestKind.DELETE:
-        user.is_active, user.deleted_at = False, timezone.now()
-        user.status = UserStatus.DISABLED
-        user.set_unusable_password()
-        user.save(update_fields=["is_active", "deleted_at", "status", "password"])
-        _remove_devices(user)
-        queue_da_notice(user=user, kind="deleted")
-        return user
-
-    _set_values(user, req.after)
-    user.full_clean(exclude=["password", "username"])
-    user.save()
-    user.business_user_groups.set(
-        BusinessUserGroup.objects.filter(code__in=req.after["business_user_groups"]))
+        accounts.user_retire(target=subject, actor=checker, expected=req.before,
+                             source_ip=source_ip, details=details)
+        return subject
+    accounts.user_profile_update(target=subject, actor=checker, values=req.after,
+                                 expected=req.before, source_ip=source_ip, details=details)
     if req.reset_otp:
-        user_reset_otp(user=user, actor=checker, source_ip=source_ip)
-    return user
-
-
-def _remove_devices(user: User) -> None:
-    TOTPDevice.objects.filter(user=user).delete()
-    EmailOTPDevice.objects.filter(user=user).delete()
-
-
-def user_reset_otp(*, user: User, actor: User, source_ip=None) -> None:
-    """SPEC A7: unlock, remove the OTP device, make the password unusable; the next login goes
-    through "Set up password" and "Set up OTP Channel" again as if first time."""
-    was = {"is_locked": user.is_locked, "otp_channel": getattr(otp_channel(user), "value", None)}
-    user.is_locked, user.locked_at = False, None
-    user.failures_reset_at, user.otp_failure_streak = timezone.now(), 0
-    user.set_unusable_password()
-    user.password_set_at = None
-    user.save(update_fields=["is_locked", "locked_at", "failures_reset_at", "otp_failure_streak",
-                             "password", "password_set_at"])
-    _remove_devices(user)
-    record_event(Event.OTP_RESET, actor=actor, subject=user, source_ip=source_ip,
-                 outcome="SUCCESS", before=was, after={"is_locked": False, "otp_channel": None})
-    queue_da_notice(user=user, kind="reset")
+        accounts.user_otp_reset(target=subject, actor=checker, source_ip=source_ip)
+    return subject

@@ -1,20 +1,23 @@
 from django.urls import path
 
-from accounts import views as account_views
-from accounts.journey import Portal
-
 from . import views
 
 app_name = "dms"
+# "dms:login" is the accounts login view for the DMS portal, added by ccass_portal.urls.
 
 urlpatterns = [
     path("", views.landing_view, name="landing"),
-    path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
     path("home/", views.home_view, name="home"),
     path("sitemap/", views.sitemap_view, name="sitemap"),
     path("profiles/create/", views.create_view, name="create"),
     path("profiles/<str:function>/", views.prompt_view, name="prompt"),
-    path("profiles/<str:function>/<str:user_id>/", views.detail_view, name="detail"),
+    # One name for the three Detail pages: {% url "dms:detail" function=... user_id=... %}
+    path("profiles/change/<str:user_id>/", views.change_view, {"function": "change"},
+         name="detail"),
+    path("profiles/delete/<str:user_id>/", views.delete_view, {"function": "delete"},
+         name="detail"),
+    path("profiles/enquire/<str:user_id>/", views.enquire_view, {"function": "enquire"},
+         name="detail"),
     path("requests/<int:req_id>/confirm/", views.confirm_view, name="confirm"),
     path("pending/", views.pending_view, name="pending"),
     path("requests/<int:req_id>/approve/", views.approve_view, name="approve"),

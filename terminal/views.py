@@ -3,7 +3,8 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.views import otp_verified_required
+from accounts.access import otp_verified_required
+from accounts.journey import FUNCTION_KEY, Function
 
 
 @require_GET
@@ -16,5 +17,5 @@ def landing_view(request):
 def home_view(request):
     return render(request, "terminal/home.html", {
         "system": request.user.system_name,
-        "function": request.session.get("ccass_function", "online"),
+        "function": request.session.get(FUNCTION_KEY, Function.ONLINE),
     })

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.audit import Event
-from accounts.models import AuditRecord, User
+from accounts.models import AuditRecord, Participant, User
 from accounts.services import authenticate_password
 
 pytestmark = pytest.mark.django_db
@@ -12,26 +12,36 @@ pytestmark = pytest.mark.django_db
 def test_a_participant_change_is_recorded_with_before_and_after(admin_client, participant):
     response = admin_client.post(
         f"/admin/accounts/participant/{participant.pk}/change/",
-        {"kind": "HKSCC_CP", "participant_id": "B01234", "name": "ABC SECURITIES",
-         "user_id_prefix": "B01234", "max_users": "25"},
+        {"participant_id": "B01234", "name": "ABC SECURITIES LTD"},
     )
     assert response.status_code == 302
     record = AuditRecord.objects.get(event=Event.ADMIN_ACTION)
     assert record.participant == participant
-    assert (record.before, record.after) == ({"max_users": 20}, {"max_users": 25})
+    assert (record.before, record.after) == ({"name": "ABC SECURITIES"},
+                                             {"name": "ABC SECURITIES LTD"})
     assert record.actor.username == "ADMIN"
+
+
+def test_max_no_of_users_is_read_only_once_the_participant_exists(admin_client, participant):
+    """SPEC P5: after creation only a completed eService DA4 raises the quota."""
+    page = admin_client.get(f"/admin/accounts/participant/{participant.pk}/change/").text
+    assert 'name="max_users"' not in page
+    admin_client.post(f"/admin/accounts/participant/{participant.pk}/change/",
+                      {"participant_id": "B01234", "name": "ABC SECURITIES", "max_users": "99",
+                       "user_id_prefix": "B09999"})
+    participant.refresh_from_db()
+    assert (participant.max_users, participant.user_id_prefix) == (20, "B01234")
 
 
 def test_a_bad_prefix_is_refused_with_a_message_and_nothing_changes(admin_client, participant):
     response = admin_client.post(
-        f"/admin/accounts/participant/{participant.pk}/change/",
-        {"kind": "HKSCC_CP", "participant_id": "B01234", "name": "ABC SECURITIES",
+        "/admin/accounts/participant/add/",
+        {"kind": "HKSCC_CP", "participant_id": "B05678", "name": "DEF SECURITIES",
          "user_id_prefix": "HKABC1", "max_users": "20"},
     )
     assert response.status_code == 200
     assert "A HKSCC Clearing Participant prefix is a letter and 5 digits" in response.text
-    participant.refresh_from_db()
-    assert participant.user_id_prefix == "B01234"
+    assert not Participant.objects.filter(participant_id="B05678").exists()
     assert not AuditRecord.objects.filter(event=Event.ADMIN_ACTION).exists()
 
 

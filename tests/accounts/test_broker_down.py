@@ -14,8 +14,8 @@ from django.utils.html import escape
 
 from accounts.audit import Event
 from accounts.journey import SESSION_KEY
+from accounts.login import OTP_UNAVAILABLE
 from accounts.models import AuditRecord, EmailOTPDevice, LoginFailure, User
-from accounts.views import OTP_UNAVAILABLE
 from tests.conftest import STRONG_PASSWORD, make_user
 from tests.helpers import choose_email, last_email_code
 

@@ -13,9 +13,9 @@ from django.utils.html import escape
 from accounts import otp
 from accounts.audit import Event
 from accounts.journey import SESSION_KEY, Stage
+from accounts.login import RESET_EMAIL_NOTICE as RESET_CODE_NOTICE
 from accounts.models import AuditRecord, EmailOTPDevice, LoginFailure, OtpPurpose
 from accounts.tasks import send_otp_email, verify_audit_chain_task
-from accounts.views import RESET_CODE_NOTICE
 from tests.conftest import make_user
 from tests.helpers import last_email_code, otp_emails
 

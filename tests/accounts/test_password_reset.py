@@ -18,8 +18,10 @@ def start_reset(client, user_id):
 def test_an_app_user_resets_with_the_app_code(client, end_user, mailoutbox):
     register_app(end_user)
     response = start_reset(client, "B0123401")
-    assert "SUBMIT OTP" in response.text
-    assert otp_emails(mailoutbox) == []  # app users get no email code
+    # Appendix D b: the app's page, its code field and "SUBMIT".
+    assert "ForgeRock Authenticator (OATH)" in response.text
+    assert "SUBMIT OTP" not in response.text and ">SUBMIT<" in response.text
+    assert mailoutbox == []  # app users get no email
     response = client.post("/login/reset/otp/", {"otp": app_code(end_user)}, follow=True)
     assert "Reset Password" in response.text
     response = client.post("/login/reset/password/", {"password": NEW, "confirm_password": NEW})
@@ -38,25 +40,57 @@ def test_the_current_password_cannot_be_reused(client, end_user):
     assert "The new password must be different from the current password." in response.text
 
 
-def test_an_email_otp_user_is_told_to_ask_their_da(client, end_user, mailoutbox):
+def test_an_email_otp_user_is_told_to_ask_their_da(
+        client, end_user, mailoutbox, django_capture_on_commit_callbacks):
     choose_email(end_user)
-    response = start_reset(client, "B0123401")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = start_reset(client, "B0123401")
     assert "Unlock/Reset OTP Device Registration" in response.text
     assert "eService DA3" in response.text
     assert otp_emails(mailoutbox) == []
+    # The email says what applies to this user: ask the DA.
+    [mail] = mailoutbox
+    assert mail.to == [end_user.email]
+    assert "not available" in mail.subject
+    assert 'ask your Delegated Administrator to "Unlock/Reset OTP Device Registration"' in \
+        " ".join(mail.body.split())
+    assert "B0123401" not in mail.body and "http" not in mail.body
     response = client.post("/login/reset/otp/", {"otp": "12345678"})
     assert "The OTP is incorrect or has expired. Please try again." in response.text
     assert User.objects.get(pk=end_user.pk).check_password(STRONG_PASSWORD)
 
 
-def test_input_user_id_answers_alike_for_unknown_and_known_ids(client, end_user, mailoutbox):
-    register_app(end_user)
-    known = start_reset(client, "B0123401")
-    unknown = start_reset(type(client)(), "B0123499")
+def test_an_email_otp_da_is_told_to_have_the_firm_submit_da3(
+        client, maker, mailoutbox, django_capture_on_commit_callbacks):
+    choose_email(maker)
+    with django_capture_on_commit_callbacks(execute=True):
+        start_reset(client, "B01234X1")
+    [mail] = mailoutbox
+    assert "have your firm submit eService DA3" in " ".join(mail.body.split())
+    # At most one such email per User ID per 5 minutes (SPEC L4).
+    with django_capture_on_commit_callbacks(execute=True):
+        start_reset(type(client)(), "B01234X1")
+    assert len(mailoutbox) == 1
+
+
+def test_input_user_id_answers_alike_for_every_id_without_an_app_device(
+        client, end_user, participant, mailoutbox, django_capture_on_commit_callbacks):
+    """SPEC L7: never initialised, on email OTP, or unknown: one and the same answer."""
+    from tests.conftest import make_user
+
+    choose_email(end_user)
+    make_user(participant, "B0123402", password=None)  # launch day: no password yet
     strip = lambda html: __import__("re").sub(r'value="[^"]{40,}"', "", html)  # noqa: E731
-    assert known.status_code == unknown.status_code == 200
-    assert known.redirect_chain == unknown.redirect_chain
-    assert strip(known.text) == strip(unknown.text)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [start_reset(type(client)(), user_id) for user_id in
+                   ("B0123401", "B0123402", "B0123499")]
+    assert {a.status_code for a in answers} == {200}
+    assert len({tuple(a.redirect_chain) for a in answers}) == 1
+    assert len({strip(a.text) for a in answers}) == 1
+    # Only the emails differ: the newcomer's OTP, the email-OTP user's notice, nothing else.
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "b0123401@abc-securities.example", "b0123402@abc-securities.example"]
+    assert len(otp_emails(mailoutbox)) == 1
 
 
 def test_an_unknown_user_id_never_passes_the_otp_step(client, participant):

@@ -14,8 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import otp
 from accounts.audit import Event
 from accounts.journey import SESSION_KEY, Stage
+from accounts.login import SESSION_EXPIRED
 from accounts.models import AuditRecord, EmailOTPDevice, LoginFailure, User
-from accounts.views import SESSION_EXPIRED
 from tests.conftest import STRONG_PASSWORD, make_user
 from tests.helpers import app_code, choose_email, last_email_code, register_app
 

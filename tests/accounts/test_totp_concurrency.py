@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp
 from accounts.audit import Event
+from accounts.login import OTP_WRONG
 from accounts.models import AuditRecord, LoginFailure, User
-from accounts.views import OTP_WRONG
 from tests.conftest import STRONG_PASSWORD
 from tests.helpers import app_code, register_app, run_at_once
 

@@ -21,23 +21,50 @@ def assert_unchanged():
     assert MaintenanceRequest.objects.get().status == RequestStatus.PENDING
 
 
-def test_the_maker_cannot_be_the_checker(maker_client, pending):
-    response = confirm(maker_client, pending, "B01234X1")
+WRONG = "Checker ID or Authorisation Code is incorrect."
+
+
+def assert_answered_like_an_unknown_id(response, user):
+    """SPEC D4: only the maker's participant's DA checkers are looked up; any other ID gets
+    the unknown ID's answer and nobody's failure count moves."""
+    assert response.status_code == 400
+    assert WRONG in response.text
+    assert not LoginFailure.objects.filter(user=user).exists()
+    assert_unchanged()
+
+
+def test_the_maker_cannot_be_the_checker(maker_client, pending, maker):
+    response = confirm(maker_client, pending, "B01234X1", code="Wrong-Password99!")
     assert "The maker cannot authorise their own request." in response.text
+    assert not LoginFailure.objects.filter(user=maker).exists()
     assert_unchanged()
 
 
-def test_a_checker_of_another_participant_is_refused(maker_client, pending, outsider):
+def test_a_checker_of_another_participant_is_answered_like_an_unknown_id(
+        maker_client, pending, outsider):
+    other = User.objects.get(username="BNK999X2")
+    response = confirm(maker_client, pending, "BNK999X2", code="Wrong-Password99!")
+    assert_answered_like_an_unknown_id(response, other)
+    # Its lock state is not revealed either.
+    other.is_locked = True
+    other.save(update_fields=["is_locked"])
     response = confirm(maker_client, pending, "BNK999X2")
-    assert "The checker must be a DA checker of the same participant." in response.text
-    assert_unchanged()
+    assert "locked" not in response.text
+    assert_answered_like_an_unknown_id(response, other)
+
+
+def test_hkex_staff_cannot_be_pushed_towards_lockout(maker_client, pending, django_user_model):
+    staff = django_user_model.objects.create_superuser("HKEXADMIN", STRONG_PASSWORD)
+    for _ in range(6):
+        response = confirm(maker_client, pending, "HKEXADMIN", code="Wrong-Password99!")
+    assert_answered_like_an_unknown_id(response, staff)
+    assert not User.objects.get(pk=staff.pk).is_locked
 
 
 def test_an_end_user_cannot_check(maker_client, pending, participant):
-    initialised(participant, "B0123401")
-    response = confirm(maker_client, pending, "B0123401")
-    assert "B0123401 is not a DA checker." in response.text
-    assert_unchanged()
+    user = initialised(participant, "B0123401")
+    response = confirm(maker_client, pending, "B0123401", code="Wrong-Password99!")
+    assert_answered_like_an_unknown_id(response, user)
 
 
 def test_a_disabled_checker_is_refused(maker_client, pending, checker):
