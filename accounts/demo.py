@@ -21,6 +21,7 @@ from .models import (
     ParticipantKind,
     User,
 )
+from .services import password_set, user_unlock
 
 #: Every demo smartcard's password (SPEC L10: 6-8 digits).
 DEMO_SMARTCARD_PASSWORD = "12345678"  # noqa: S105 - published demo value
@@ -73,6 +74,31 @@ class SeedReport:
     created: list[str]
     admin_password: str | None
     admin_totp_key: str | None = None
+    admin_totp_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    """What ``seed_demo --reset-admin`` gave HKEXADMIN; ``password`` is None when it is
+    DEMO_ADMIN_PASSWORD (never printed)."""
+
+    password: str | None
+    totp_key: str
+    totp_uri: str
+
+
+def _admin_password() -> str:
+    # 24 random URL-safe characters, plus one of each class SPEC A1 asks for.
+    return secrets.token_urlsafe(18) + "aA1!"
+
+
+def _admin_device(admin: User) -> TOTPDevice:
+    """HKEX staff reach the admin only with an OTP too (SPEC L9): the demo one's device."""
+    return TOTPDevice.objects.create(user=admin, name="HKEX staff authenticator", confirmed=True)
+
+
+def _b32(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
 def _srn(user_id: str) -> str:
@@ -127,19 +153,46 @@ def seed_demo(*, admin_password: str | None = None) -> SeedReport:
 
     admin_generated = None
     if not User.objects.filter(username=DEMO_ADMIN_USERNAME).exists():
-        password = admin_password or secrets.token_urlsafe(18) + "aA1!"
+        password = admin_password or _admin_password()
         admin = User.objects.create_superuser(
             DEMO_ADMIN_USERNAME, password, email="hkexadmin@hkex.example",
             surname="HKEX", other_names="Operations",
         )
-        # HKEX staff reach the admin only with an OTP too (SPEC L9): give the demo one a device.
-        device = TOTPDevice.objects.create(user=admin, name="HKEX staff authenticator",
-                                           confirmed=True)
-        admin_key = base64.b32encode(device.bin_key).decode().rstrip("=")
+        device = _admin_device(admin)
+        admin_key, admin_uri = _b32(device), device.config_url
         created.append(admin.username)
         record_event(Event.PROFILE_CREATED, subject=admin, reason="seed_demo (HKEX staff)")
         record_event(Event.DEVICE_REGISTERED, subject=admin, reason="seed_demo (HKEX staff)")
         admin_generated = None if admin_password else password
     else:
-        admin_key = None
-    return SeedReport(created=created, admin_password=admin_generated, admin_totp_key=admin_key)
+        admin_key = admin_uri = None
+    return SeedReport(created=created, admin_password=admin_generated, admin_totp_key=admin_key,
+                      admin_totp_uri=admin_uri)
+
+
+def demo_admin_reset(*, admin_password: str | None = None) -> AdminCredentials:
+    """``seed_demo --reset-admin``: a new password and a new authenticator for HKEXADMIN.
+
+    For whoever lost what the first ``seed_demo`` printed. The password is ``admin_password``
+    (DEMO_ADMIN_PASSWORD) or a random one and passes the policy like anyone's (SPEC A1): a
+    ``ValidationError`` names what is wrong and then nothing changes. DEMO_ADMIN_PASSWORD that
+    already is the password is kept (the policy refuses reusing it). Earlier devices are removed
+    and a locked account is unlocked (what lost credentials usually lead to); each step leaves an
+    audit record (SPEC R1). Raises ``User.DoesNotExist`` before the first ``seed_demo``.
+    """
+    reason = "seed_demo --reset-admin (HKEX staff)"
+    password = admin_password or _admin_password()
+    with transaction.atomic():
+        admin = User.objects.select_for_update().get(username=DEMO_ADMIN_USERNAME)
+        removed, _ = TOTPDevice.objects.filter(user=admin).delete()
+        device = _admin_device(admin)
+        if not (admin_password and admin.check_password(admin_password)):
+            password_set(user=admin, raw_password=password, actor=None,
+                         event=Event.PASSWORD_RESET)
+        if removed:
+            record_event(Event.DEVICE_REMOVED, subject=admin, outcome="SUCCESS", reason=reason)
+        record_event(Event.DEVICE_REGISTERED, subject=admin, outcome="SUCCESS", reason=reason)
+        if admin.is_locked:
+            user_unlock(target=admin, actor=None)
+    return AdminCredentials(password=None if admin_password else password,
+                            totp_key=_b32(device), totp_uri=device.config_url)

@@ -1,10 +1,15 @@
 """The demo data (issue: foundation item 8) and its idempotence."""
 
-import pytest
-from django.core.management import call_command
+import re
 
-from accounts.audit import verify_chain
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.audit import Event, verify_chain
 from accounts.models import AuditRecord, DARole, Participant, User
+from tests.helpers import app_code
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +70,99 @@ def test_it_leaves_changed_profiles_alone(capsys):
     user.save(update_fields=["email"])
     call_command("seed_demo")
     assert User.objects.get(username="B0123401").email == "changed@abc-securities.example"
+
+
+# --- seed_demo --reset-admin: the admin's credentials are printed once, then on request -------
+
+PRINTED_PASSWORD = re.compile(r"HKEXADMIN password: (\S+)$", re.M)
+PRINTED_KEY = re.compile(r"HKEXADMIN authenticator key .*: ([A-Z2-7]+)$", re.M)
+PRINTED_URI = re.compile(r"HKEXADMIN authenticator URI .*: (otpauth://totp/\S+)$", re.M)
+
+
+def _printed(pattern, out):
+    match = pattern.search(out)
+    assert match, out
+    return match.group(1)
+
+
+def _opens_the_admin(password, key) -> bool:
+    """Both printed factors are HKEXADMIN's (the admin login itself: test_admin_otp.py)."""
+    admin = User.objects.get(username="HKEXADMIN")
+    device = TOTPDevice.objects.get(user=admin, confirmed=True)
+    return (admin.check_password(password) and not admin.is_locked
+            and device.verify_token(app_code(None, key_b32=key)))
+
+
+def test_it_says_how_to_get_the_admin_credentials_again(capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "python manage.py seed_demo --reset-admin" in out
+    assert not PRINTED_PASSWORD.search(out) and not PRINTED_KEY.search(out)
+
+
+def test_it_resets_the_admin_password_and_authenticator(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    old_password, old_key = _printed(PRINTED_PASSWORD, first), _printed(PRINTED_KEY, first)
+
+    call_command("seed_demo", "--reset-admin")
+    out = capsys.readouterr().out
+    password, key = _printed(PRINTED_PASSWORD, out), _printed(PRINTED_KEY, out)
+    assert (password, key) != (old_password, old_key) and password != old_password
+    uri = _printed(PRINTED_URI, out)
+    assert f"secret={key}" in uri and "issuer=CCASS" in uri
+
+    admin = User.objects.get(username="HKEXADMIN")
+    assert not admin.check_password(old_password)
+    assert TOTPDevice.objects.filter(user=admin).count() == 1
+    events = list(AuditRecord.objects.filter(subject=admin).order_by("id")
+                  .values_list("event", flat=True))
+    assert events[-3:] == [Event.PASSWORD_RESET, Event.DEVICE_REMOVED, Event.DEVICE_REGISTERED]
+    assert verify_chain().ok
+    assert _opens_the_admin(password, key)
+
+
+def test_it_resets_to_demo_admin_password_without_printing_it(monkeypatch, capsys):
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "Admin-Demo-Passw0rd!")
+    call_command("seed_demo")
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "Another-Demo-Passw0rd!")
+    call_command("seed_demo", "--reset-admin")
+    out = capsys.readouterr().out
+    assert "Another-Demo-Passw0rd!" not in out and "the value of DEMO_ADMIN_PASSWORD" in out
+    assert User.objects.get(username="HKEXADMIN").check_password("Another-Demo-Passw0rd!")
+
+
+def test_it_keeps_demo_admin_password_that_already_is_the_password(monkeypatch, capsys):
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "Admin-Demo-Passw0rd!")
+    call_command("seed_demo")
+    old_key = _printed(PRINTED_KEY, capsys.readouterr().out)
+    call_command("seed_demo", "--reset-admin")  # the policy would refuse it as a "new" one
+    new_key = _printed(PRINTED_KEY, capsys.readouterr().out)
+    assert new_key != old_key
+    assert User.objects.get(username="HKEXADMIN").check_password("Admin-Demo-Passw0rd!")
+
+
+def test_it_refuses_a_weak_demo_admin_password_and_changes_nothing(monkeypatch, capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    password = _printed(PRINTED_PASSWORD, first)
+    device_ids = list(TOTPDevice.objects.values_list("id", flat=True))
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "short1!")
+    with pytest.raises(CommandError, match="at least 16 characters"):
+        call_command("seed_demo", "--reset-admin")
+    assert User.objects.get(username="HKEXADMIN").check_password(password)
+    assert list(TOTPDevice.objects.values_list("id", flat=True)) == device_ids
+
+
+def test_it_unlocks_a_locked_admin(capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    User.objects.filter(username="HKEXADMIN").update(is_locked=True, locked_at=timezone.now())
+    call_command("seed_demo", "--reset-admin")
+    out = capsys.readouterr().out
+    admin = User.objects.get(username="HKEXADMIN")
+    assert not admin.is_locked
+    assert AuditRecord.objects.filter(subject=admin, event=Event.ACCOUNT_UNLOCKED).exists()
+    assert _opens_the_admin(_printed(PRINTED_PASSWORD, out), _printed(PRINTED_KEY, out))
