@@ -166,7 +166,12 @@ def test_absurdly_long_input_is_refused_and_counted(end_user):
 
 
 def test_the_three_cases_take_about_the_same_time(end_user, participant):
-    """Unknown User ID, wrong password and locked account each cost one Argon2 hash."""
+    """SPEC L9: unknown User ID, wrong password and locked account each cost one Argon2 hash.
+
+    Each path is checked to be the one it claims (an unknown ID has no user; the wrong password
+    is counted against an existing profile; the locked one answers "locked"), so the timings
+    compare three different paths, never one path twice.
+    """
     import time
 
     from tests.conftest import make_user
@@ -177,10 +182,20 @@ def test_the_three_cases_take_about_the_same_time(end_user, participant):
     def cost(username):
         start = time.perf_counter()
         for _ in range(3):
-            authenticate_password(username=username, password=WRONG)
-        return time.perf_counter() - start
+            result = authenticate_password(username=username, password=WRONG)
+        return time.perf_counter() - start, result
 
-    cost("B0123401")  # warm-up (the dummy hash is made once)
-    unknown, wrong, locked_cost = cost("B0123499"), cost("B0123402"), cost("B0123409")
+    cost("B0123499")  # warm-up: the first unknown User ID makes the dummy hash (cached)
+    unknown, unknown_result = cost("B0123499")
+    wrong, wrong_result = cost(end_user.username)
+    locked_cost, locked_result = cost(locked.username)
+    assert unknown_result.user is None
+    assert wrong_result.user == end_user and wrong_result.outcome is PasswordOutcome.INVALID
+    assert LoginFailure.objects.filter(user=end_user).count() == 3  # the real wrong-password path
+    assert locked_result.outcome is PasswordOutcome.LOCKED
+    # Same status and text for the unknown ID and the wrong password ...
+    assert (unknown_result.outcome, unknown_result.message) == (
+        wrong_result.outcome, wrong_result.message)
+    # ... and about the same time for all three.
     fastest, slowest = min(unknown, wrong, locked_cost), max(unknown, wrong, locked_cost)
     assert slowest < fastest * 2.5, (unknown, wrong, locked_cost)

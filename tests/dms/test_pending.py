@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.models import DARole, User
+from accounts.models import AuditRecord, DARole, User
 from dms.models import MaintenanceRequest, RequestStatus
 from dms.services import end_of_business_day, requests_expire, spare_accounts
 from dms.tasks import expire_pending_requests
@@ -29,11 +29,42 @@ def test_a_checker_authorises_from_their_own_session(client, left_pending, check
     assert "Pending Authorisation" in page and "B0123405" in page and "B01234X1" in page
     response = client.post(f"/dms/requests/{left_pending.pk}/approve/",
                            {"authorisation_code": STRONG_PASSWORD}, follow=True)
-    assert "B0123405: THE ABOVE USER PROFILE IS CREATED SUCCESSFULLY" in response.text
+    assert ("User ID B0123405 (WONG Siu Ming): the Create User Profile request is authorised. "
+            "THE ABOVE USER PROFILE IS CREATED SUCCESSFULLY") in response.text
     left_pending.refresh_from_db()
     assert (left_pending.status, left_pending.checker) == (RequestStatus.APPROVED, checker)
-    assert User.objects.filter(username="B0123405").exists()
+    # The profile really exists, with the values the maker typed (SPEC D4) ...
+    created = User.objects.get(username="B0123405")
+    assert (created.participant, created.surname, created.other_names, created.email) == (
+        left_pending.participant, "WONG", "Siu Ming", "wong.siuming@abc-securities.example")
+    assert created.is_active and not created.has_usable_password()  # SPEC A6: 2FA set-up first
+    assert left_pending.subject == created
+    # ... and the approval is recorded with both people.
+    record = AuditRecord.objects.get(event="DMS_CREATE_APPROVED")
+    assert (record.actor, record.subject) == (checker, created)
     assert "No request is waiting for authorisation." in client.get("/dms/pending/").text
+
+
+def test_a_change_authorised_from_the_list_changes_the_profile(maker_client, checker,
+                                                              participant):
+    from tests.dms.conftest import initialised
+
+    user = initialised(participant, "B0123401")
+    response = maker_client.post("/dms/profiles/change/B0123401/", {
+        **PROFILE, "surname": "CHAN", "other_names": "Tai Man",
+        "email": "new.mail@abc-securities.example"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=user.pk).email == "b0123401@abc-securities.example"
+    req = MaintenanceRequest.objects.get()
+    client = dms_login(maker_client, checker)  # the checker, in their own DMS session
+    response = client.post(f"/dms/requests/{req.pk}/approve/",
+                           {"authorisation_code": STRONG_PASSWORD}, follow=True)
+    assert ("User ID B0123401 (CHAN Tai Man): the Change User Profile request is authorised. "
+            "THE ABOVE USER PROFILE IS CHANGED SUCCESSFULLY") in response.text
+    assert User.objects.get(pk=user.pk).email == "new.mail@abc-securities.example"
+    record = AuditRecord.objects.get(event="DMS_CHANGE_APPROVED")
+    assert (record.actor, record.subject) == (checker, user)
+    assert record.after["email"] == "new.mail@abc-securities.example"
 
 
 def test_the_same_rules_apply_from_the_pending_list(maker_client, left_pending):
@@ -42,6 +73,13 @@ def test_the_same_rules_apply_from_the_pending_list(maker_client, left_pending):
                                  {"authorisation_code": STRONG_PASSWORD}, follow=True)
     assert "The maker cannot authorise their own request." in response.text
     assert MaintenanceRequest.objects.get().status == RequestStatus.PENDING
+    assert not User.objects.filter(username="B0123405").exists()
+    # The request stays for a real checker, who can still authorise it.
+    dms_login(maker_client, User.objects.get(username="B01234X2"))
+    maker_client.post(f"/dms/requests/{left_pending.pk}/approve/",
+                      {"authorisation_code": STRONG_PASSWORD})
+    assert MaintenanceRequest.objects.get().status == RequestStatus.APPROVED
+    assert User.objects.filter(username="B0123405").exists()
 
 
 def test_a_wrong_code_from_the_list_counts_and_changes_nothing(client, left_pending, checker):
@@ -51,6 +89,7 @@ def test_a_wrong_code_from_the_list_counts_and_changes_nothing(client, left_pend
     assert "Checker ID or Authorisation Code is incorrect." in response.text
     assert checker.login_failures.count() == 1
     assert not User.objects.filter(username="B0123405").exists()
+    assert MaintenanceRequest.objects.get().status == RequestStatus.PENDING
 
 
 def test_a_checker_rejects_with_a_reason(client, left_pending, checker):
@@ -61,6 +100,9 @@ def test_a_checker_rejects_with_a_reason(client, left_pending, checker):
     assert "B0123405: the request has been rejected." in response.text
     left_pending.refresh_from_db()
     assert (left_pending.status, left_pending.reason) == (RequestStatus.REJECTED, "Wrong name")
+    assert left_pending.checker == checker
+    record = AuditRecord.objects.get(event="DMS_CREATE_REJECTED")
+    assert (record.actor, record.reason) == (checker, "Wrong name")
     assert not User.objects.filter(username="B0123405").exists()
     assert spare_accounts(left_pending.participant) == 20 - 3
 
@@ -79,6 +121,7 @@ def test_pending_requests_expire_at_the_end_of_the_business_day(left_pending, pa
     assert requests_expire(now=later) == 1
     left_pending.refresh_from_db()
     assert left_pending.status == RequestStatus.EXPIRED
+    assert AuditRecord.objects.filter(event="DMS_CREATE_EXPIRED").count() == 1
     assert spare_accounts(participant) == 20 - 3  # the slot is free again
 
 
