@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_email",
     "accounts",
     "dms",
     "terminal",
@@ -219,7 +218,6 @@ OTP_TOTP_ISSUER = _totp_issuer
 # SPEC A3's lockout (3 wrong OTPs = 1 failed login, 5 lock) is the throttle; django-otp's own
 # exponential delay would refuse a *correct* code after a typo and is therefore off.
 OTP_TOTP_THROTTLE_FACTOR = 0
-CCASS_ENFORCE_OPERATION_HOURS = env.bool("CCASS_ENFORCE_OPERATION_HOURS", default=True)
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,11 @@
-"""DMS maintenance under maker-checker (SPEC D4, P5, A7): the one place its rules live.
+"""DMS maintenance under maker-checker (SPEC D4, P5, A7): who may make and authorise what.
 
 A maker's "Create"/"Change"/"Delete" only records a PENDING request (reserving a quota slot for
 a create). Nothing of the profile changes until another DA checker of the same participant
 authorises it with their Checker ID and Authorisation Code (their own password), either on the
-maker's Confirmation page or later from the checker's own "Pending Authorisation" list.
+maker's Confirmation page or later from the checker's own "Pending Authorisation" list. The
+request moves only through :data:`dms.models.WORKFLOW`; what it changes is applied by the
+actions of :mod:`accounts.services`.
 """
 
 import datetime as dt

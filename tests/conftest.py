@@ -128,11 +128,6 @@ def _celery_eager_unless_worker(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
-@pytest.fixture(autouse=True)
-def _hours_off(settings):
-    settings.CCASS_ENFORCE_OPERATION_HOURS = False
-
-
 @pytest.fixture
 def admin_client(db, admin_user, client):
     """An HKEX staff superuser logged in to the admin with password *and* OTP (SPEC L9)."""
