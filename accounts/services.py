@@ -416,26 +416,34 @@ def user_otp_reset(*, target: User, actor: User, source_ip: str | None = None) -
     _refresh(target, user, fields)
 
 
-def user_status_set(*, target: User, actor: User, status: str,
-                    source_ip: str | None = None) -> bool:
-    """Enable or disable a profile (SPEC A4). False when it already had that status."""
-    status = UserStatus(status)
+def _state_set(*, target: User, actor: User, field: str, value, reason: str,
+               source_ip: str | None, check=None) -> bool:
+    """Set one security field of a live profile, audited; False when it already had it."""
     with transaction.atomic():
         user = _lock(target)
         if not user.is_active:
             raise ActionRefused("This user profile has been deleted.")
-        if user.status == status:
+        before = getattr(user, field)
+        if before == value:
             return False
-        before = user.status
-        user.status = status
-        user.save(update_fields=["status"])
+        if check is not None:
+            check(user)
+        setattr(user, field, value)
+        user.save(update_fields=[field])
         record_event(
             Event.PROFILE_CHANGED, actor=actor, subject=user, source_ip=source_ip,
-            outcome="SUCCESS", reason=f"User Status {status.label}",
-            before={"status": before}, after={"status": status.value},
+            outcome="SUCCESS", reason=reason, before={field: before}, after={field: value},
         )
-    target.status = status
+    setattr(target, field, value)
     return True
+
+
+def user_status_set(*, target: User, actor: User, status: str,
+                    source_ip: str | None = None) -> bool:
+    """Enable or disable a profile (SPEC A4). False when it already had that status."""
+    status = UserStatus(status)
+    return _state_set(target=target, actor=actor, field="status", value=status.value,
+                      reason=f"User Status {status.label}", source_ip=source_ip)
 
 
 def user_da_role_set(*, target: User, actor: User, role: str,
@@ -446,28 +454,17 @@ def user_da_role_set(*, target: User, actor: User, role: str,
     ID never changes, so an end user cannot become a DA nor a DA an end user by this action.
     """
     role = DARole(role)
-    with transaction.atomic():
-        user = _lock(target)
+
+    def check(user):
         if not user.participant_id:
             raise ActionRefused("HKEX staff cannot be Delegated Administrators.")
-        if not user.is_active:
-            raise ActionRefused("This user profile has been deleted.")
-        if user.da_role == role:
-            return False
         problem = user_id_problem(user.username, prefix=user.participant.user_id_prefix,
                                   is_da=role != DARole.NONE)
         if problem:
             raise ActionRefused(problem)
-        before = user.da_role
-        user.da_role = role
-        user.save(update_fields=["da_role"])
-        record_event(
-            Event.PROFILE_CHANGED, actor=actor, subject=user, source_ip=source_ip,
-            outcome="SUCCESS", reason=f"DA role {role.label}",
-            before={"da_role": before}, after={"da_role": role.value},
-        )
-    target.da_role = role
-    return True
+
+    return _state_set(target=target, actor=actor, field="da_role", value=role.value,
+                      reason=f"DA role {role.label}", source_ip=source_ip, check=check)
 
 
 def business_groups(*, participant: Participant, is_da: bool,
