@@ -27,10 +27,20 @@ from .services import password_set, user_unlock
 DEMO_SMARTCARD_PASSWORD = "12345678"  # noqa: S105 - published demo value
 DEMO_ADMIN_USERNAME = "HKEXADMIN"
 
+#: The business user groups of the documents' HKSCC profile ("Selected User Groups", Information
+#: Package Appendix A). The documents give no descriptions and no CCMS groups: the descriptions
+#: are placeholders and HKCC/SEOCH keep demo codes of their own (codes are unique across houses).
+DOCUMENT_GROUP_CODES = [
+    "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23",
+    "24", "51", "52", "54", "55", "A", "AA", "AB", "AC", "AD", "C", "CH", "D",
+    "DV", "DX", "E", "F", "F1", "H", "I", "J", "K", "L", "M", "N", "NU", "NV",
+    "O", "P", "PD", "PM", "Q", "R", "RA", "RB", "RD", "RU", "RX", "RY", "RZ",
+    "SA", "SM", "ST", "WA", "WB", "WC", "WD", "WE", "WF", "WG",
+]
+
 DEMO_GROUPS = [
-    ("SETTLE", "Settlement", ClearingHouse.HKSCC),
-    ("DEPOSIT", "Depository", ClearingHouse.HKSCC),
-    ("ENQUIRY", "Enquiry", ClearingHouse.HKSCC),
+    *((code, f"Business user group {code}", ClearingHouse.HKSCC)
+      for code in DOCUMENT_GROUP_CODES),
     ("CLEARING", "Clearing", ClearingHouse.HKCC),
     ("COLLAT", "Collateral", ClearingHouse.HKCC),
     ("OPTCLR", "Options Clearing", ClearingHouse.SEOCH),

@@ -154,6 +154,37 @@ class AccessChannel(models.TextChoices):
     BOTH = "BOTH", "Terminal and Participant Gateway"
 
 
+class TransactionLimit(models.TextChoices):
+    """The rows of "Transaction limit (HKD)", in the documents' order (SPEC D3)."""
+
+    DEFAULT = "DEFAULT", "Default"
+    DI = "DI", "DI"
+    ISI = "ISI", "ISI"
+    CASH_COMPENSATION = "CASH_COMPENSATION", "Cash Compensation Indicator"
+    CASH_PREPAYMENT = "CASH_PREPAYMENT", "Cash Prepayment"
+    DI_REQUIREMENT = "DI_REQUIREMENT", "DI Requirement"
+    RECALL_REQUEST = "RECALL_REQUEST", "Recall Request"
+    ATI = "ATI", "ATI"
+    SI = "SI", "SI"
+
+
+_AMOUNT = re.compile(r"\d{1,13}\.\d{2}")
+
+
+def validate_transaction_limit(value):
+    """Row code -> amount as a string with 2 decimals ("9999999999.99"); a row not set is
+    absent."""
+    if not isinstance(value, dict):
+        raise ValidationError("Transaction limit (HKD) maps its rows to amounts.")
+    for row, amount in value.items():
+        if row not in TransactionLimit.values:
+            raise ValidationError(f"Transaction limit (HKD) has no row {row}.")
+        if not isinstance(amount, str) or not _AMOUNT.fullmatch(amount):
+            raise ValidationError(
+                f"Transaction limit (HKD) - {TransactionLimit(row).label}: an amount of 0.00 or "
+                "more with 2 decimals, e.g. 9999999999.99.")
+
+
 class BusinessUserGroup(models.Model):
     """A group of terminal functions a user may be given (SPEC T1, D3)."""
 
@@ -233,8 +264,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=AccessChannel.choices,
         default=AccessChannel.TERMINAL,
     )
-    transaction_limit = models.DecimalField(
-        "Transaction limit (HKD)", max_digits=18, decimal_places=2, null=True, blank=True
+    # SPEC D3: one amount per row of TransactionLimit, e.g. {"DEFAULT": "9999999999.99"}.
+    transaction_limit = models.JSONField(
+        "Transaction limit (HKD)", default=dict, blank=True,
+        validators=[validate_transaction_limit],
+        help_text='Row -> amount with 2 decimals, e.g. {"DEFAULT": "9999999999.99"}; rows: '
+        + ", ".join(TransactionLimit.values) + ".",
     )
     business_user_groups = models.ManyToManyField(
         BusinessUserGroup, blank=True, related_name="users"

@@ -29,6 +29,7 @@ from .forms import (
     CreateProfileForm,
     PromptForm,
     RejectForm,
+    limit_rows,
 )
 from .models import MaintenanceRequest, RequestKind, RequestStatus
 
@@ -131,7 +132,7 @@ def _shown(values: dict) -> dict:
         "access_channel": AccessChannel(values["access_channel"]).label,
         "enable_from": day(values.get("enable_from")),
         "disable_after": day(values.get("disable_after")),
-        "transaction_limit": values.get("transaction_limit") or "",
+        "transaction_limit": limit_rows(values.get("transaction_limit")),
         "clearing_house_options": ", ".join(
             CLEARING_HOUSE_OPTION.get(h, h) for h in values.get("clearing_house_options", [])),
     }
@@ -152,20 +153,27 @@ def _profile_context(profile):
 def _initial(profile):
     values = services.profile_values(profile)
     values["enable_from"], values["disable_after"] = profile.enable_from, profile.disable_after
-    values["transaction_limit"] = profile.transaction_limit
     return values
 
 
 @require_http_methods(["GET", "POST"])
 @da_required
 def create_view(request):
-    """"Create User Profile - Detail", with "Generate User ID"."""
+    """"Create User Profile - Detail".
+
+    "Generate User ID" submits the same form: the page comes back with the proposed User ID and
+    everything else as typed, unchecked, and nothing is created.
+    """
     participant = request.user.participant
-    initial = {"user_id": participant.user_id_prefix}
-    if "generate" in request.GET:
-        initial["user_id"] = services.next_free_user_id(participant) or ""
-    form = CreateProfileForm(request.POST or None, participant=participant, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = CreateProfileForm(request.POST or None, participant=participant,
+                             initial={"user_id": participant.user_id_prefix})
+    if "generate" in request.POST:
+        typed = {name: field.widget.value_from_datadict(request.POST, request.FILES,
+                                                        form.add_prefix(name))
+                 for name, field in form.fields.items()}
+        typed["user_id"] = services.next_free_user_id(participant) or typed["user_id"]
+        form = CreateProfileForm(participant=participant, initial=typed)
+    elif request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             req = services.request_create(maker=request.user, username=data.pop("user_id"),
@@ -233,9 +241,18 @@ def _request_context(req):
     before, after = req.before, req.after
     groups_before = set(before.get("business_user_groups", []))
     groups_after = set(after.get("business_user_groups", []))
+    subject = req.subject if req.kind != RequestKind.CREATE else None
+    state = ""
+    if req.reset_otp:
+        state = "reset"  # "Locked  No  Will Unlock/Reset OTP Device Registration"
+    elif subject is not None and services.is_initialised(subject):
+        state = "2fa"
+    elif subject is not None and subject.has_smartcard and req.kind == RequestKind.DELETE:
+        state = "smartcard"  # SPEC D3: smartcard fields only in Enquire and Delete
     return {
         "req": req, "shown": _shown(after or before), "user_id": req.username,
-        "profile": req.subject, "state": "reset" if req.reset_otp else "",
+        "profile": req.subject, "state": state, "function": req.kind.lower(),
+        "otp_enabled": subject is not None and otp_channel(subject) is not None,
         "selected_groups": sorted(groups_after or groups_before),
         "deleted_groups": sorted(groups_before - groups_after) if after else None,
         "warnings": email_warnings(after.get("email", "")) if after else [],
@@ -277,6 +294,10 @@ def pending_view(request):
 @da_required
 def approve_view(request, req_id):
     req = _request_or_404(request, req_id)
+    # A list page has no "above": the line names the profile and the request it concerns.
+    values = req.after or req.before
+    name = f"{values.get('surname', '')} {values.get('other_names', '')}".strip()
+    concerns = f"User ID {req.username} ({name})" if name else f"User ID {req.username}"
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -285,9 +306,11 @@ def approve_view(request, req_id):
                 authorisation_code=form.cleaned_data["authorisation_code"],
                 source_ip=client_ip(request))
         except services.DmsRefused as exc:
-            messages.error(request, f"{req.username}: {exc.messages[0]}")
+            messages.error(request, f"{concerns}: {exc.messages[0]}")
         else:
-            messages.success(request, f"{req.username}: {req.success_message}")
+            reset = " with Unlock/Reset OTP Device Registration" if req.reset_otp else ""
+            messages.success(request, f"{concerns}: the {req.get_kind_display()} request"
+                                      f"{reset} is authorised. {req.success_message}")
     else:
         messages.error(request, "Please enter your Authorisation Code.")
     return redirect("dms:pending")

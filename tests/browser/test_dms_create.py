@@ -59,7 +59,7 @@ def make_create_request(page: Page) -> None:
     """"Create User Profile" -> "Generate User ID" -> the details -> "Create"."""
     page.get_by_role("link", name="Create User Profile", exact=True).click()
     expect(page.get_by_role("heading", name="Create User Profile - Detail")).to_be_visible()
-    page.get_by_role("link", name="Generate User ID", exact=True).click()
+    page.get_by_role("button", name="Generate User ID", exact=True).click()
     expect(page.get_by_label("User ID", exact=True)).to_have_value(NEW_USER_ID)
 
     page.get_by_label("Surname", exact=True).fill(SURNAME)

@@ -54,7 +54,7 @@ PROFILE = {
     "internal_external": "EXTERNAL", "status": "ENABLED", "surname": "WONG",
     "other_names": "Siu Ming", "email": "wong.siuming@abc-securities.example",
     "enable_from": "", "disable_after": "", "clearing_house_options": ["HKSCC"],
-    "access_channel": "TERMINAL", "transaction_limit": "",
+    "access_channel": "TERMINAL", "limit_default": "",
 }
 
 

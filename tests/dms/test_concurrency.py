@@ -23,7 +23,7 @@ NO_SPARE = "No spare user account: MAX. NO. OF USERS is"
 NO_LONGER_PENDING = "no longer waiting for authorisation"
 ALREADY_WAITING = "already has a request waiting for authorisation"
 
-VALUES = {**PROFILE, "enable_from": None, "disable_after": None, "transaction_limit": None,
+VALUES = {**PROFILE, "enable_from": None, "disable_after": None, "transaction_limit": {},
           "business_user_groups": []}
 
 

@@ -23,7 +23,7 @@ def test_the_menu_has_the_documents_labels(maker_client):
 
 
 def test_generate_user_id_proposes_the_next_free_end_user_id(maker_client, participant):
-    page = maker_client.get("/dms/profiles/create/?generate=1").text
+    page = maker_client.post("/dms/profiles/create/", {"user_id": "", "generate": "1"}).text
     assert "Create User Profile - Detail" in page
     assert "This is an end-user profile" in page
     assert "B01234 ABC SECURITIES" in page
