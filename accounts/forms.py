@@ -63,22 +63,41 @@ class NewPasswordForm(forms.Form):
         return data
 
 
-class ChangePasswordForm(NewPasswordForm):
-    """"Change Password": the new password twice, then the current password, "Update"."""
+class ChangePasswordNewForm(NewPasswordForm):
+    """"Change Password", step 1: "New password" and "Confirm new password", "Update"."""
 
     password = _password_field("New password")
     confirm_password = _password_field("Confirm new password")
-    current_password = forms.CharField(
+
+
+def _current_password_field():
+    return forms.CharField(
         label="Current password", strip=False, max_length=MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class ChangePasswordForm(ChangePasswordNewForm):
+    """"Change Password", step 2 (the new password again, then the current one, "Update"), and
+    the expired-password page, which asks all three at once."""
+
+    current_password = _current_password_field()
 
 
 class ReauthenticateForm(forms.Form):
-    current_password = forms.CharField(
-        label="Current password", strip=False, max_length=MAX,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    current_password = _current_password_field()
+
+
+class OathSettingsForm(ReauthenticateForm):
+    """AUTHENTICATION SETTINGS, "Settings": the switch (unticked = email OTP), then "Save"."""
+
+    oath_enabled = forms.BooleanField(
+        label="Multi-factor authentication using OATH enable", required=False, initial=True,
     )
+
+    def keeps_oath(self) -> bool:
+        """The switch left on: "Save" changes nothing, so no password is needed."""
+        return bool(self["oath_enabled"].data)
 
 
 class StaffLoginForm(forms.Form):

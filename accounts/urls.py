@@ -18,6 +18,8 @@ urlpatterns = [
     path("login/reset/otp/request/", views.reset_otp_request_view, name="reset_otp_request"),
     path("login/reset/password/", views.reset_password_view, name="reset_password"),
     path("account/password/", views.change_password_view, name="change_password"),
+    path("account/password/update/", views.change_password_update_view,
+         name="change_password_update"),
     path("account/authentication/", views.authentication_settings_view,
          name="authentication_settings"),
     path("account/authentication/delete-device/", views.device_delete_view,

@@ -11,6 +11,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import journey, login, otp, services
@@ -18,14 +19,17 @@ from .access import at_stage, current_portal, otp_verified_required
 from .audit import client_ip
 from .forms import (
     ChangePasswordForm,
+    ChangePasswordNewForm,
     LoginForm,
     NewPasswordForm,
+    OathSettingsForm,
     OtpForm,
     ReauthenticateForm,
     StaffLoginForm,
     UserIdForm,
 )
 from .journey import Function, Portal, Stage
+from .selectors import da_staffing_warning
 
 OTP_STAGES = (Stage.LOGIN_OTP, Stage.SETUP_EMAIL_OTP)
 
@@ -289,12 +293,49 @@ def _locked_out(request, user):
     return redirect("accounts:login")
 
 
+def _frame(request) -> dict:
+    """The portal's frame: in DMS the account pages keep its banner and menu (SPEC L8)."""
+    user = request.user
+    frame = {"base": "base.html", "system": _system(user), "home": _home(request)}
+    if current_portal(request) == Portal.DMS:
+        frame.update(base="dms/base_dms.html", participant=user.participant,
+                     staffing_warning=da_staffing_warning(user.participant))
+    return frame
+
+
+def _change_password_page(request, form, *, step):
+    return render(request, "accounts/change_password.html", {
+        "form": form, "step": step, **_frame(request),
+    })
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 @otp_verified_required
 def change_password_view(request):
+    """"Change Password", step 1: "New password", "Confirm new password", "Update" (SPEC L8).
+
+    Nothing is stored: an accepted pair goes back to the browser as hidden inputs of step 2's
+    form, so the password never enters the session (STYLE 5); step 2 checks it again.
+    """
     user = request.user
-    form = ChangePasswordForm(request.POST or None, user=user)
+    form = ChangePasswordNewForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
+        return _change_password_page(request, ChangePasswordForm(user=user, initial={
+            "password": form.cleaned_data["password"],
+            "confirm_password": form.cleaned_data["confirm_password"],
+        }), step=2)
+    return _change_password_page(request, form, step=1)
+
+
+@never_cache
+@require_POST
+@otp_verified_required
+def change_password_update_view(request):
+    """"Change Password", step 2: the current password, "Update" (SPEC L8, A3)."""
+    user = request.user
+    form = ChangePasswordForm(request.POST, user=user)
+    if form.is_valid():
         try:
             services.password_change(
                 user=user, new_password=form.cleaned_data["password"],
@@ -309,26 +350,35 @@ def change_password_view(request):
             update_session_auth_hash(request, user)  # this session stays; the others end
             messages.success(request, "Your password has been changed.")
             return redirect(_home(request))
-    return render(request, "accounts/change_password.html", {
-        "form": form, "system": _system(user), "home": _home(request),
-    })
+    elif form.errors.keys() - {"current_password"}:
+        # The new password itself is refused (altered since step 1): step 1 names the rules.
+        return _change_password_page(request, form, step=1)
+    return _change_password_page(request, form, step=2)
+
+
+def _settings_page(request, *, delete_form=None, settings_form=None, open_menu=None,
+                   status=200):
+    user = request.user
+    return render(request, "accounts/authentication_settings.html", {
+        "channel": otp.otp_channel(user),
+        "device": user.totpdevice_set.filter(confirmed=True).first(),
+        # Two forms on one page: distinct ids, the same field name.
+        "delete_form": delete_form or ReauthenticateForm(auto_id="delete_%s"),
+        "settings_form": settings_form or OathSettingsForm(auto_id="settings_%s"),
+        "open_menu": open_menu, **_frame(request),
+    }, status=status)
 
 
 @require_GET
 @otp_verified_required
 def authentication_settings_view(request):
-    """AUTHENTICATION SETTINGS: the user's OTP channel and the changes they may make."""
-    user = request.user
-    return render(request, "accounts/authentication_settings.html", {
-        "form": ReauthenticateForm(), "system": _system(user), "channel": otp.otp_channel(user),
-        "home": _home(request),
-    })
+    """AUTHENTICATION SETTINGS: the registered device and its "⋮" menu (SPEC L8)."""
+    return _settings_page(request)
 
 
-def _device_change(request, action):
+def _device_change(request, action, form, *, menu, done):
     """Re-authenticate, then one device action (SPEC L8, STYLE 5)."""
     user = request.user
-    form = ReauthenticateForm(request.POST)
     if form.is_valid():
         try:
             services.reauthenticate(user=user, password=form.cleaned_data["current_password"],
@@ -336,32 +386,39 @@ def _device_change(request, action):
         except ValidationError as exc:
             form.add_error("current_password", exc)
         else:
-            if action(target=user, actor=user, source_ip=client_ip(request)):
-                messages.success(request, "Your authentication settings have been updated. "
-                                 "They apply from your next login.")
-            else:
+            if not action(target=user, actor=user, source_ip=client_ip(request)):
                 messages.error(request, "There is no registered device to change.")
-            return redirect("accounts:authentication_settings")
+                return redirect("accounts:authentication_settings")
+            # This session was verified with the device just removed, so django-otp stops
+            # counting it at the next request: end it here and say why.
+            portal = login.logout_step(request)
+            messages.success(request, f"Your authentication settings have been updated. {done}")
+            return redirect(login.login_url(portal))
     if locked := _locked_out(request, user):
         return locked
-    return render(request, "accounts/authentication_settings.html", {
-        "form": form, "system": _system(user), "channel": otp.otp_channel(user),
-        "home": _home(request),
-    }, status=400)
+    return _settings_page(request, **{f"{menu}_form": form}, open_menu=menu, status=400)
 
 
 @require_POST
 @otp_verified_required
 def device_delete_view(request):
     """"⋮" → "x Delete": the next login registers a new device."""
-    return _device_change(request, otp.device_remove)
+    form = ReauthenticateForm(request.POST, auto_id="delete_%s")
+    return _device_change(request, otp.device_remove, form, menu="delete", done=(
+        "Please log in again and set up your OTP channel: REGISTER DEVICE or SKIP THIS STEP."))
 
 
 @require_POST
 @otp_verified_required
 def oath_off_view(request):
-    """"Settings": "Multi-factor authentication using OATH enable" off, "Save"."""
-    return _device_change(request, otp.email_otp_switch)
+    """"⋮" → "Settings": "Multi-factor authentication using OATH enable" off, "Save"."""
+    form = OathSettingsForm(request.POST, auto_id="settings_%s")
+    if form.keeps_oath():
+        messages.info(request, "Nothing was changed: multi-factor authentication using OATH "
+                      "stays enabled.")
+        return redirect("accounts:authentication_settings")
+    return _device_change(request, otp.email_otp_switch, form, menu="settings", done=(
+        "Please log in again: your OTP is now sent to your registered email address."))
 
 
 @require_POST
