@@ -81,5 +81,30 @@ def dms_required(view):
     return wrapper
 
 
+def connect_required(view):
+    """A Client Connect user logged in at /connect/ with both factors (SPEC E1).
+
+    A user locked, disabled or out of its window since it logged in loses its session.
+    """
+
+    @wraps(view)
+    @login_required(login_url="connect:login")
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if (not user.is_verified() or not user.is_connect_user
+                or request.session.get(journey.PORTAL_KEY) != Portal.CONNECT):
+            logout(request)
+            return redirect("connect:login")
+        problem = (services.locked_message(user) if user.is_locked
+                   else services.login_eligibility_problem(user))
+        if problem:
+            logout(request)
+            messages.error(request, problem)
+            return redirect("connect:login")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def current_portal(request) -> str:
     return request.session.get(journey.PORTAL_KEY, Portal.TERMINAL)

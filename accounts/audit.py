@@ -2,9 +2,9 @@
 
 Every record carries ``record_hash = sha256(previous_hash + canonical content)``. Appends are
 serialised by a row lock on the single :class:`AuditChainHead` row, so two concurrent appends
-never fork the chain. Call :func:`record_event` after a service has locked the rows it decides on, so the
-head lock is always taken after them (never before, which could deadlock); it is held until
-the service's transaction commits.
+never fork the chain. Call :func:`record_event` after a service has locked the rows it decides
+on, so the head lock is always taken after them (never before, which could deadlock); it is
+held until the service's transaction commits.
 """
 
 import hashlib

@@ -14,8 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Event, record_event
 from .models import (
+    EU_USER_MAINTENANCE,
     BusinessUserGroup,
     ClearingHouse,
+    ConnectRole,
     DARole,
     Participant,
     ParticipantKind,
@@ -116,6 +118,35 @@ def _srn(user_id: str) -> str:
     return f"0101101200{zlib.crc32(user_id.encode()) % 1000:03d}{user_id[-3:]}"[:16].upper()
 
 
+#: SPEC E1: Client Connect users (email as User ID) of two companies, a maker and two
+#: checkers each, with "EU_UserMaintenance"; no password yet, like every demo profile.
+DEMO_CONNECT_COMPANIES = {"B01234": "abc-securities.example", "HKABC1": "abc-futures.example"}
+DEMO_CONNECT_USERS = [("cc.maker", ConnectRole.MAKER, "MAKER"),
+                      ("cc.checker1", ConnectRole.CHECKER, "CHECKER"),
+                      ("cc.checker2", ConnectRole.CHECKER, "CHECKER")]
+
+
+def _seed_connect_users() -> list[str]:
+    created = []
+    for participant_id, domain in DEMO_CONNECT_COMPANIES.items():
+        company = Participant.objects.get(participant_id=participant_id)
+        for local, role, surname in DEMO_CONNECT_USERS:
+            email = f"{local}@{domain}"
+            if User.objects.filter(username__iexact=email).exists():
+                continue
+            user = User(username=email, email=email, connect_company=company,
+                        connect_role=role, connect_rights=[EU_USER_MAINTENANCE],
+                        surname=surname, other_names=f"Client Connect {company.participant_id}")
+            user.set_unusable_password()
+            user.full_clean(exclude=["password"])
+            user.save()
+            created.append(email)
+            record_event(Event.PROFILE_CREATED, subject=user, participant=company,
+                         reason="seed_demo (Client Connect)",
+                         after={"connect_role": role, "email": email})
+    return created
+
+
 @transaction.atomic
 def seed_demo(*, admin_password: str | None = None) -> SeedReport:
     """Create what is missing; never touch what exists (so a second run changes nothing)."""
@@ -160,6 +191,8 @@ def seed_demo(*, admin_password: str | None = None) -> SeedReport:
             created.append(user_id)
             record_event(Event.PROFILE_CREATED, subject=user, reason="seed_demo",
                          after={"da_role": role, "email": user.email})
+
+    created += _seed_connect_users()
 
     admin_generated = None
     if not User.objects.filter(username=DEMO_ADMIN_USERNAME).exists():

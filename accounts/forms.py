@@ -17,14 +17,14 @@ def _password_field(label):
 
 
 class LoginForm(forms.Form):
-    user_id = forms.CharField(label="User ID", max_length=30)
+    user_id = forms.CharField(label="User ID", max_length=150)  # Client Connect: an email
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
     )
 
 
 class UserIdForm(forms.Form):
-    user_id = forms.CharField(label="Input User ID", max_length=30)
+    user_id = forms.CharField(label="Input User ID", max_length=150)
 
 
 class OtpForm(forms.Form):

@@ -34,12 +34,16 @@ class Stage:
 class Portal:
     TERMINAL = "terminal"
     DMS = "dms"
+    CONNECT = "connect"  # Client Connect (SPEC E1)
+
+    ALL = (TERMINAL, DMS, CONNECT)
 
 
 class Function:
     ONLINE = "online"
     OVERNIGHT = "overnight"
     SECURITY = "security"  # DMS
+    CONNECT = "connect"  # Client Connect eServices
 
 
 @dataclass

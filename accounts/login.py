@@ -57,12 +57,16 @@ class Outcome:
     info: str | None = None
 
 
+_LOGIN_URLS = {Portal.DMS: "dms:login", Portal.CONNECT: "connect:login"}
+_HOME_URLS = {Portal.DMS: "dms:home", Portal.CONNECT: "connect:home"}
+
+
 def login_url(portal: str) -> str:
-    return reverse("dms:login") if portal == Portal.DMS else reverse("accounts:login")
+    return reverse(_LOGIN_URLS.get(portal, "accounts:login"))
 
 
 def home_url(portal: str) -> str:
-    return reverse("dms:home") if portal == Portal.DMS else reverse("terminal:home")
+    return reverse(_HOME_URLS.get(portal, "terminal:home"))
 
 
 def _refuse(request, portal, message=SESSION_EXPIRED) -> Outcome:
@@ -90,7 +94,8 @@ def password_step(request, *, portal: str, function: str, username: str,
     """"LOG IN": check the password (SPEC A3), then lead to the user's OTP step."""
     request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
     result = services.authenticate_password(username=username, password=password,
-                                            source_ip=client_ip(request))
+                                            source_ip=client_ip(request),
+                                            connect=portal == Portal.CONNECT)
     if not result.ok:
         return Outcome(error=result.message)
     user = result.user
@@ -295,7 +300,7 @@ def reset_start(request, *, portal: str, username: str) -> Outcome:
     """"Input User ID", "SUBMIT": the app's page for a User ID with an app device (as the
     documents show), and one and the same email OTP page for every other (SPEC L7)."""
     request.session[journey.LANDING_KEY] = portal
-    user = services.find_user(username)
+    user = services.find_user(username, connect=portal == Portal.CONNECT)
     app = user is not None and otp.otp_channel(user) is otp.Channel.APP
     if not app and not _reset_email(request, user):
         return Outcome(error=OTP_UNAVAILABLE)

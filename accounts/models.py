@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -143,6 +144,18 @@ class DARole(models.TextChoices):
     CHECKER = "CHECKER", "DA checker"
 
 
+class ConnectRole(models.TextChoices):
+    """A Client Connect user's part in its company's eServices (SPEC E1)."""
+
+    MAKER = "MAKER", "Maker"
+    CHECKER = "CHECKER", "Checker"
+    BOTH = "BOTH", "Maker and checker"
+
+
+#: SPEC E1: the Client Connect access right that allows eServices DA3 and DA4.
+EU_USER_MAINTENANCE = "EU_UserMaintenance"
+
+
 class InternalExternal(models.TextChoices):
     INTERNAL = "INTERNAL", "INTERNAL"
     EXTERNAL = "EXTERNAL", "EXTERNAL"
@@ -203,8 +216,8 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # User IDs are upper-case; accept what a person types in any case.
-        return self.get(username=(username or "").upper())
+        # User IDs are upper-case (Client Connect's are emails): accept any case.
+        return self.get(username__iexact=(username or "").strip())
 
     def create_user(self, username, password=None, **fields):
         user = self.model(username=username.upper(), **fields)
@@ -231,13 +244,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     username = models.CharField(
         "User ID",
-        max_length=30,
+        max_length=150,
         unique=True,
         help_text="Participant users: 8 characters, prefix + 2 (SPEC P4). Never reused.",
     )
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
+    # Client Connect (SPEC E1): a user of a company's eServices, logging in with its email as
+    # User ID. Not a profile of the participant: never counted in MAX. NO. OF USERS.
+    connect_company = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="connect_users", verbose_name="Client Connect company",
+    )
+    connect_role = models.CharField("Client Connect role", max_length=7,
+                                    choices=ConnectRole.choices, blank=True)
+    connect_rights = models.JSONField("Client Connect access rights", default=list,
+                                      blank=True)
     surname = models.CharField("Surname", max_length=60, blank=True)
     other_names = models.CharField("Other Names", max_length=100, blank=True)
     email = models.EmailField("Email", blank=True)
@@ -283,7 +306,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     smartcard_password = models.CharField(max_length=128, blank=True, editable=False)
 
     password_set_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # SPEC A3: lock state and the counters it is decided on; changed only by accounts.lockout.
+    # SPEC A3: lock state and the counters it is decided on; changed only by the lockout
+    # functions and actions of accounts.services.
     is_locked = models.BooleanField("Locked", default=False, editable=False)
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
     failures_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -308,8 +332,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Upper("username"), name="user_username_unique_ci"),
             models.CheckConstraint(
-                condition=models.Q(is_staff=True) | models.Q(participant__isnull=False),
-                name="user_participant_or_staff",
+                condition=models.Q(is_staff=True) | models.Q(participant__isnull=False)
+                | models.Q(connect_company__isnull=False),
+                name="user_participant_or_staff_or_connect",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(participant__isnull=True)
+                | models.Q(connect_company__isnull=True),
+                name="user_not_both_profile_and_connect",
             ),
             models.CheckConstraint(
                 condition=models.Q(disable_after__isnull=True)
@@ -339,9 +369,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.username
 
     @property
+    def is_connect_user(self) -> bool:
+        return self.connect_company_id is not None
+
+    @property
     def system_name(self) -> str:
-        """SPEC P1: CCASS or CCMS by the user's clearing house; CCASS for HKEX staff."""
+        """SPEC P1: CCASS or CCMS by the user's clearing house; "Client Connect" for Client
+        Connect users; CCASS for HKEX staff."""
+        if self.connect_company_id:
+            return "Client Connect"
         return self.participant.system_name if self.participant_id else "CCASS"
+
+    @property
+    def connect_maker(self) -> bool:
+        return (self.connect_role in (ConnectRole.MAKER, ConnectRole.BOTH)
+                and EU_USER_MAINTENANCE in (self.connect_rights or []))
+
+    @property
+    def connect_checker(self) -> bool:
+        return (self.connect_role in (ConnectRole.CHECKER, ConnectRole.BOTH)
+                and EU_USER_MAINTENANCE in (self.connect_rights or []))
 
     @property
     def has_smartcard(self) -> bool:
@@ -362,6 +409,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
+        if self.connect_company_id:
+            self.username = (self.username or "").strip().lower()
+            try:
+                validate_email(self.username)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"username": "A Client Connect user's User ID is their email address."}
+                ) from exc
+            if self.participant_id or self.da_role:
+                raise ValidationError({"connect_company": "A Client Connect user is not a "
+                                       "CCASS/CCMS profile nor a Delegated Administrator."})
+            return
         self.username = (self.username or "").upper()
         if self.participant_id:
             problem = user_id_problem(
@@ -474,3 +533,27 @@ class EmailOTPDevice(CooldownMixin, SideChannelDevice):
 
     def get_cooldown_duration(self):
         return settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS
+
+
+# --- Half-logins (SPEC A3, L9) ----------------------------------------------------------------
+
+
+class LoginChallenge(models.Model):
+    """A half-login: a correct password (or a reset's User ID) waiting for its OTP.
+
+    Its row is locked while an OTP is evaluated, so parallel posts on one half-login are
+    evaluated one at a time; the third wrong OTP ends it (SPEC A3), and so does the right one.
+    ``user`` is empty for a reset of an unknown User ID, which is answered like any other.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    wrong_otps = models.PositiveSmallIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"half-login {self.pk} of {self.user_id}"

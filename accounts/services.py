@@ -43,6 +43,10 @@ LOCKED_MESSAGE = (
     "Your account has been locked after too many unsuccessful attempts. "
     "Please contact your Delegated Administrator to unlock it."
 )
+LOCKED_MESSAGE_CONNECT = (
+    "Your account has been locked after too many unsuccessful attempts. "
+    "Please contact HKEX Client Connect support to unlock it."
+)
 LOCKED_MESSAGE_DA = (
     "Your account has been locked after too many unsuccessful attempts. "
     "Please ask your firm to submit eService DA3 to HKEX to unlock it."
@@ -75,6 +79,8 @@ def dummy_hash() -> str:
 
 def locked_message(user: User) -> str:
     """SPEC A3/A7: users are unlocked by their DA; DAs by HKEX through eService DA3."""
+    if user.is_connect_user:
+        return LOCKED_MESSAGE_CONNECT
     return LOCKED_MESSAGE_DA if user.is_da else LOCKED_MESSAGE
 
 
@@ -92,27 +98,33 @@ def login_eligibility_problem(user: User, *, now=None) -> str | None:
     return None
 
 
-def find_user(username: str) -> User | None:
-    """The live profile with that User ID (any case), or None."""
-    username = (username or "").strip().upper()
+def find_user(username: str, *, connect: bool = False) -> User | None:
+    """The live account with that User ID (any case), or None.
+
+    ``connect``: a Client Connect user (User ID = email, SPEC E1); otherwise a participant's
+    profile or HKEX staff. One never logs in where the other does.
+    """
+    username = (username or "").strip()
     if not username:
         return None
     return (
         get_user_model()
-        .objects.filter(username__iexact=username, is_active=True)
-        .select_related("participant")
+        .objects.filter(username__iexact=username, is_active=True,
+                        connect_company__isnull=not connect)
+        .select_related("participant", "connect_company")
         .first()
     )
 
 
-def authenticate_password(*, username: str, password: str, source_ip: str | None = None):
+def authenticate_password(*, username: str, password: str, source_ip: str | None = None,
+                          connect: bool = False):
     """Check a User ID and password at "LOG IN" and count a wrong one (SPEC A3).
 
     Unknown User IDs, deleted profiles and wrong passwords get the same answer and cost one
     Argon2 hash each; only a locked account's message differs, as the documents require. A
     correct password is not yet a login: :func:`login_success_record` after the OTP is.
     """
-    user = find_user(username)
+    user = find_user(username, connect=connect)
     password = password or ""
     too_long = len(password) > settings.CCASS_PASSWORD_MAX_LENGTH
     if user is None or not user.has_usable_password():

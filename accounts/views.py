@@ -62,9 +62,14 @@ def _function(value) -> str:
 def login_view(request, portal=Portal.TERMINAL):
     if portal == Portal.DMS:
         function = Function.SECURITY
+    elif portal == Portal.CONNECT:
+        function = Function.CONNECT
     else:
         function = _function(request.POST.get("function") or request.GET.get("function"))
     form = LoginForm(request.POST or None)
+    if portal == Portal.CONNECT:
+        # SPEC E1: "Enter Email and Password, then click <LOG IN>".
+        form.fields["user_id"].label = "Email"
     error = None
     if request.method == "POST":
         if form.is_valid():
@@ -213,7 +218,7 @@ def password_expired_view(request, j, user):
 def reset_start_view(request):
     """"Input User ID", "SUBMIT"."""
     portal = request.POST.get("portal") or request.GET.get("portal")
-    portal = Portal.DMS if portal == Portal.DMS else Portal.TERMINAL
+    portal = portal if portal in Portal.ALL else Portal.TERMINAL
     form = UserIdForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():

@@ -86,8 +86,8 @@ class Workflow:
             if record.status not in transition.sources:
                 raise TransitionRefused(
                     (refused(record) if refused else None)
-                    or f"This record is {record.get_status_display()}: it can no longer be "
-                    f"{transition.label or name}."
+                    or f"This record is {record.get_status_display()}: "
+                    f"\"{transition.label or name}\" is not possible now."
                 )
             if guard is not None:
                 guard(record)

@@ -162,6 +162,9 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply_pt@hkex.com.hk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: SPEC E5: the sender of Client Connect eService notifications.
+CCASS_CONNECT_FROM_EMAIL = env.str("CCASS_CONNECT_FROM_EMAIL",
+                                   default="noreply_connect@hkex.com.hk")
 
 # Celery: a Redis broker when REDIS_URL is set; otherwise tasks run eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")

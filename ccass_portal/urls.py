@@ -5,6 +5,7 @@ from django_otp.admin import OTPAdminSite
 from accounts import views as account_views
 from accounts.journey import Portal
 from dms import urls as dms_urls
+from eservices import urls as connect_urls
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -26,6 +27,10 @@ urlpatterns = [
         path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
         *dms_urls.urlpatterns,
     ], dms_urls.app_name))),
+    path("connect/", include(([
+        path("login/", account_views.login_view, {"portal": Portal.CONNECT}, name="login"),
+        *connect_urls.urlpatterns,
+    ], connect_urls.app_name))),
     path("", include("accounts.urls")),
     path("", include("terminal.urls")),
 ]

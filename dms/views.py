@@ -2,23 +2,22 @@
 
 import csv
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import dms_required as da_required
 from accounts.audit import client_ip
-from accounts.journey import Portal
+from accounts.devices import is_initialised
 from accounts.models import AccessChannel, DARole, InternalExternal
 from accounts.otp import otp_channel
+from accounts.profile import profile_values
 from accounts.selectors import da_staffing_warning
-from accounts.services import dms_access_problem, email_warnings
-from accounts.views import otp_verified_required
+from accounts.services import email_warnings
 
 from . import selectors, services
 from .forms import (
@@ -44,20 +43,6 @@ FUNCTIONS = {
 @require_GET
 def landing_view(request):
     return render(request, "dms/landing.html", {"system": "CCASS"})
-
-
-def da_required(view):
-    """A DA logged in to DMS with both factors; everything is of their own participant (D8)."""
-
-    @wraps(view)
-    @otp_verified_required
-    def wrapper(request, *args, **kwargs):
-        if dms_access_problem(request.user) or request.session.get("ccass_portal") != Portal.DMS:
-            logout(request)
-            return redirect("dms:login")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request, template, context=None, status=200):
@@ -140,8 +125,8 @@ def _shown(values: dict) -> dict:
 
 def _profile_context(profile):
     """Enquire/Delete: smartcard fields before 2FA is initialised, Locked/OTP Enabled after."""
-    initialised = services.is_initialised(profile)
-    shown = _shown(services.profile_values(profile))
+    initialised = is_initialised(profile)
+    shown = _shown(profile_values(profile))
     return {
         "profile": profile, "initialised": initialised, "shown": shown,
         "user_id": profile.username, "otp_enabled": otp_channel(profile) is not None,
@@ -151,7 +136,7 @@ def _profile_context(profile):
 
 
 def _initial(profile):
-    values = services.profile_values(profile)
+    values = profile_values(profile)
     values["enable_from"], values["disable_after"] = profile.enable_from, profile.disable_after
     return values
 
@@ -188,34 +173,41 @@ def create_view(request):
     })
 
 
+def _detail_context(profile, function):
+    return {"title": f"{FUNCTIONS[function]} - Detail", "function": function,
+            **_profile_context(profile)}
+
+
 @require_http_methods(["GET", "POST"])
 @da_required
-def detail_view(request, function, user_id):
-    """Change (editable), Delete and Enquire (read-only) details of one profile."""
-    if function not in ("change", "delete", "enquire"):
-        raise Http404
+def change_view(request, user_id, function="change"):
+    """"Change User Profile - Detail": the maker's changes wait for a checker (SPEC D4)."""
     profile = _profile_or_404(request, user_id)
-    participant = request.user.participant
-    context = {"title": f"{FUNCTIONS[function]} - Detail", "function": function,
-               **_profile_context(profile)}
-    if function == "change":
-        form = ChangeProfileForm(request.POST or None, participant=participant,
-                                 initial=_initial(profile))
-        if not context["initialised"] or profile.is_da:
-            del form.fields["reset_otp"]
-        context.update(form=form, button="Change")
-        if request.method == "POST" and form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                req = services.request_change(
-                    maker=request.user, subject=profile, reset_otp=data.pop("reset_otp", False),
-                    values=data, source_ip=client_ip(request))
-            except services.DmsRefused as exc:
-                form.add_error(None, exc)
-            else:
-                return redirect("dms:confirm", req_id=req.pk)
-        return _page(request, "dms/detail.html", context)
-    if request.method == "POST" and function == "delete":
+    context = _detail_context(profile, function)
+    form = ChangeProfileForm(request.POST or None, participant=request.user.participant,
+                             initial=_initial(profile))
+    if not context["initialised"] or profile.is_da:
+        del form.fields["reset_otp"]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            req = services.request_change(
+                maker=request.user, subject=profile, reset_otp=data.pop("reset_otp", False),
+                values=data, source_ip=client_ip(request))
+        except services.DmsRefused as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("dms:confirm", req_id=req.pk)
+    return _page(request, "dms/detail.html", {**context, "form": form, "button": "Change"})
+
+
+@require_http_methods(["GET", "POST"])
+@da_required
+def delete_view(request, user_id, function="delete"):
+    """"Delete User Profile - Detail": "Delete" waits for a checker (SPEC D4)."""
+    profile = _profile_or_404(request, user_id)
+    context = _detail_context(profile, function)
+    if request.method == "POST":
         try:
             req = services.request_delete(maker=request.user, subject=profile,
                                           source_ip=client_ip(request))
@@ -223,9 +215,15 @@ def detail_view(request, function, user_id):
             context["error"] = exc.messages[0]
         else:
             return redirect("dms:confirm", req_id=req.pk)
-    elif request.method == "POST":
-        raise Http404
     return _page(request, "dms/profile.html", context)
+
+
+@require_GET
+@da_required
+def enquire_view(request, user_id, function="enquire"):
+    """"Enquire User Profile - Detail" (read only)."""
+    profile = _profile_or_404(request, user_id)
+    return _page(request, "dms/profile.html", _detail_context(profile, function))
 
 
 # --- Confirmation page: Checker ID and Authorisation Code (SPEC D4) --------------------------
@@ -245,7 +243,7 @@ def _request_context(req):
     state = ""
     if req.reset_otp:
         state = "reset"  # "Locked  No  Will Unlock/Reset OTP Device Registration"
-    elif subject is not None and services.is_initialised(subject):
+    elif subject is not None and is_initialised(subject):
         state = "2fa"
     elif subject is not None and subject.has_smartcard and req.kind == RequestKind.DELETE:
         state = "smartcard"  # SPEC D3: smartcard fields only in Enquire and Delete

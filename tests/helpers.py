@@ -5,7 +5,7 @@ import re
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-OTP_EMAIL = re.compile(r"One Time Password \(OTP\) for (CCASS|CCMS): (\d{8})")
+OTP_EMAIL = re.compile(r"One Time Password \(OTP\) for (CCASS|CCMS|Client Connect): (\d{8})")
 
 
 def last_email_code(mailbox) -> str:

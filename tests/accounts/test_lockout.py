@@ -123,7 +123,7 @@ def test_attempts_on_a_locked_account_are_not_counted_further(end_user, clock):
 def test_only_an_administrator_unlocks(end_user, clock, django_user_model):
     staff = django_user_model.objects.create_user("OPS1", "Ops-Staff-Passw0rd!", is_staff=True)
     wrong_password(end_user, 5)
-    assert user_unlock(user=end_user, actor=staff)
+    assert user_unlock(target=end_user, actor=staff)
     assert not reload(end_user).is_locked
     assert authenticate_password(username="B0123401", password=STRONG_PASSWORD).ok
     record = AuditRecord.objects.get(event=Event.ACCOUNT_UNLOCKED)

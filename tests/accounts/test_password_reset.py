@@ -99,3 +99,17 @@ def test_an_unknown_user_id_never_passes_the_otp_step(client, participant):
     assert "The OTP is incorrect or has expired. Please try again." in response.text
     assert client.post("/login/reset/password/", {"password": NEW, "confirm_password": NEW}
                        ).status_code == 302
+
+
+def test_a_reset_started_from_dms_closes_back_to_the_dms_login(client, maker):
+    """Appendix D b: a DA who resets from DMS is sent back to DMS's "LOG IN"."""
+    register_app(maker)
+    login_page = client.get("/dms/login/").text
+    assert 'href="/login/reset/?portal=dms"' in login_page
+    reset_page = client.get("/login/reset/?portal=dms").text
+    assert 'name="portal" value="dms"' in reset_page
+    client.post("/login/reset/", {"user_id": "B01234X1", "portal": "dms"})
+    client.post("/login/reset/otp/", {"otp": app_code(maker)})
+    done = client.post("/login/reset/password/", {"password": NEW, "confirm_password": NEW})
+    assert "Your password has been successfully reset." in done.text
+    assert 'href="/dms/login/">Close</a>' in done.text

@@ -59,7 +59,15 @@ def test_it_is_idempotent(capsys):
     assert "nothing changed" in capsys.readouterr().out
     again = (Participant.objects.count(), User.objects.count(), AuditRecord.objects.count())
     assert again == counts
-    assert counts[:2] == (4, 4 * 3 + 6 + 1)  # 12 DAs, 6 users, 1 HKEX superuser
+    # 12 DAs, 6 users, 1 HKEX superuser, 6 Client Connect users (SPEC E1)
+    assert counts[:2] == (4, 4 * 3 + 6 + 1 + 6)
+    connect = User.objects.filter(connect_company__participant_id="B01234")
+    assert sorted(connect.values_list("username", "connect_role")) == [
+        ("cc.checker1@abc-securities.example", "CHECKER"),
+        ("cc.checker2@abc-securities.example", "CHECKER"),
+        ("cc.maker@abc-securities.example", "MAKER")]
+    assert all(u.connect_maker or u.connect_checker for u in connect)
+    assert not any(u.has_usable_password() for u in connect)
     assert verify_chain().ok
 
 
