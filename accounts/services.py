@@ -372,7 +372,10 @@ PROFILE_CHANGED_MESSAGE = (
 
 
 def _lock(target: User) -> User:
-    return User.objects.select_for_update().select_related("participant").get(pk=target.pk)
+    # of=("self",): lock the user row only (PostgreSQL refuses FOR UPDATE on the nullable side
+    # of the participant join).
+    return User.objects.select_for_update(of=("self",)).select_related("participant").get(
+        pk=target.pk)
 
 
 def _refresh(target: User, locked: User, fields) -> None:

@@ -82,7 +82,9 @@ class Workflow:
         transition = self.transitions[name]
         queryset = queryset if queryset is not None else self.model.objects
         with transaction.atomic():
-            record = queryset.select_for_update().get(pk=pk)
+            # The record's row only: related rows are read, and PostgreSQL refuses FOR UPDATE
+            # on the nullable side of an outer join.
+            record = queryset.select_for_update(of=("self",)).get(pk=pk)
             if record.status not in transition.sources:
                 raise TransitionRefused(
                     (refused(record) if refused else None)

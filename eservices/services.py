@@ -138,6 +138,9 @@ def _move(record_id: int, name: str, *, actor: User, version: int | None, messag
 
 def _next_reference(form: str) -> str:
     """``DA3_00000001``, ... in sequence per form, never reused (the counter row's lock)."""
+    # The first number of a form creates its row (get_or_create survives a race on that
+    # insert); every number is then taken under the row's lock.
+    ReferenceCounter.objects.get_or_create(form=form)
     counter = ReferenceCounter.objects.select_for_update().get(form=form)
     counter.last += 1
     counter.save(update_fields=["last"])

@@ -70,3 +70,22 @@ def test_a_participants_password_cannot_be_set_by_hkex(admin_client, end_user):
         "password1": "Another-Strong9Password!", "password2": "Another-Strong9Password!"})
     assert response.status_code == 403
     assert User.objects.get(pk=end_user.pk).check_password(STRONG_PASSWORD)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_actions_lock_rows_on_postgresql(end_user, staff_user):
+    """The actions lock the user row alone (PostgreSQL refuses FOR UPDATE on an outer join)."""
+    from accounts import services
+
+    assert services.user_status_set(target=end_user, actor=staff_user, status="DISABLED")
+    assert services.user_profile_update(target=end_user, actor=staff_user,
+                                        values={"surname": "WONG"})
+    services.user_otp_reset(target=end_user, actor=staff_user)
+    services.user_retire(target=end_user, actor=staff_user)
+    assert not User.objects.get(pk=end_user.pk).is_active
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_superuser("OPS1", "Ops-Staff-Passw0rd!xyz")
