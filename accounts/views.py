@@ -152,7 +152,7 @@ def register_device_view(request, j, user):
     return render(request, "accounts/register_device.html", {
         "system": _system(user), "qr": _qr_svg(device.config_url), "key": key,
         "key_groups": " ".join(key[i:i + 4] for i in range(0, len(key), 4)),
-        "uri": device.config_url, "user_id": user.username,
+        "user_id": user.username,
     })
 
 

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import dms_required as da_required
@@ -30,7 +29,7 @@ from .forms import (
     RejectForm,
     limit_rows,
 )
-from .models import MaintenanceRequest, RequestKind, RequestStatus
+from .models import MaintenanceRequest, RequestKind
 
 FUNCTIONS = {
     "create": "Create User Profile",
@@ -64,7 +63,7 @@ def home_view(request):
 @require_GET
 @da_required
 def sitemap_view(request):
-    return _page(request, "dms/sitemap.html", {"functions": FUNCTIONS})
+    return _page(request, "dms/sitemap.html")
 
 
 # --- Prompt pages ----------------------------------------------------------------------------
@@ -284,7 +283,6 @@ def confirm_view(request, req_id):
 def pending_view(request):
     return _page(request, "dms/pending.html", {
         "pending": selectors.pending_requests(request.user.participant),
-        "code_form": CodeForm(), "reject_form": RejectForm(),
     })
 
 
@@ -377,6 +375,5 @@ def reports_view(request):
     logins = Paginator(selectors.login_activity(participant), 50).get_page(
         request.GET.get("login_page"))
     return _page(request, "dms/reports.html", {
-        "maintenance": maintenance, "logins": logins, "statuses": RequestStatus,
-        "kinds": RequestKind, "reports_url": reverse("dms:reports"),
+        "maintenance": maintenance, "logins": logins,
     })
