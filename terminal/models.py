@@ -42,3 +42,77 @@ class AuthenticationArrangement(models.Model):
         if today < self.decommission_date:
             return Phase.PARALLEL_RUN
         return Phase.TWO_FA_ONLY
+
+
+# --- Operation hours and connectivity test (SPEC S2, S3) -------------------------------------
+# The weekly hours and the holiday calendar live in terminal/schedule.py; these rows are what
+# HKEX staff add in the admin on top of them.
+
+
+class ScheduledService(models.TextChoices):
+    TERMINAL = "TERMINAL", "CCASS/CCMS Terminal"
+    DMS = "DMS", "Security Management Functions (DMS)"
+    BOTH = "BOTH", "Both"
+
+
+class SpecialHours(models.Model):
+    """A special closure (e.g. typhoon signal No. 8) or opening (e.g. a special Saturday).
+
+    A closure wins over the weekly hours and over an opening that overlaps it; a connectivity
+    test window (below) is open whatever these say (SPEC S3).
+    """
+
+    class Kind(models.TextChoices):
+        CLOSURE = "CLOSURE", "Special closure"
+        OPENING = "OPENING", "Special opening"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    service = models.CharField(
+        max_length=8, choices=ScheduledService.choices, default=ScheduledService.BOTH
+    )
+    starts_at = models.DateTimeField("Start (HKT)")
+    ends_at = models.DateTimeField("End (HKT)")
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = "special closure or opening"
+        verbose_name_plural = "special closures and openings"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="special_hours_end_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+
+    def __str__(self):
+        start = timezone.localtime(self.starts_at).strftime("%d-%b-%Y %H:%M")
+        end = timezone.localtime(self.ends_at).strftime("%d-%b-%Y %H:%M")
+        return f"{self.get_kind_display()} of {self.get_service_display()}: {start}-{end}"
+
+
+class ConnectivityTestWindow(models.Model):
+    """A connectivity test (SPEC S3, Appendix B): logins work whatever the operation hours,
+    terminal functions, overnight reports and DMS maintenance do not."""
+
+    starts_at = models.DateTimeField("Start (HKT)")
+    ends_at = models.DateTimeField("End (HKT)")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "connectivity test window"
+        verbose_name_plural = "Connectivity test windows"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="connectivity_window_end_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+
+    def __str__(self):
+        start = timezone.localtime(self.starts_at).strftime("%d-%b-%Y %H:%M")
+        end = timezone.localtime(self.ends_at).strftime("%H:%M")
+        return f"Connectivity test {start}-{end} HKT"
