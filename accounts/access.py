@@ -52,7 +52,8 @@ def otp_verified_required(view):
     @login_required(login_url="accounts:login")
     def wrapper(request, *args, **kwargs):
         user = request.user
-        if not user.is_verified() or not user.participant_id:
+        smartcard = request.session.get(journey.CHANNEL_KEY) == "SMARTCARD"
+        if not (user.is_verified() or smartcard) or not user.participant_id:
             logout(request)
             return redirect("accounts:login")
         problem = (services.locked_message(user) if user.is_locked

@@ -23,6 +23,24 @@ class LoginForm(forms.Form):
     )
 
 
+class SmartcardForm(forms.Form):
+    """SPEC L10: the simulated card reader: the card's SRN and its 6-8 digit "PASSWORD"."""
+
+    srn = forms.CharField(label="Smartcard", max_length=20,
+                          help_text="The SRN printed on your smartcard, e.g. 0101101200012AB2.")
+    password = forms.CharField(
+        label="PASSWORD", strip=False, max_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        error_messages={"max_length": "The smartcard password is 6 to 8 digits."},
+    )
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not password.isdigit() or not 6 <= len(password) <= 8:
+            raise forms.ValidationError("The smartcard password is 6 to 8 digits.")
+        return password
+
+
 class UserIdForm(forms.Form):
     user_id = forms.CharField(label="Input User ID", max_length=150)
 

@@ -20,10 +20,12 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from terminal.models import AuthenticationArrangement
+
 from . import journey, otp, services
 from .audit import Event, client_ip, record_event
 from .emails import queue_security_email
-from .journey import Portal, Stage
+from .journey import Function, Portal, Stage
 from .models import EmailOTPDevice, LoginChallenge, OtpPurpose, User
 
 BACKEND = "accounts.backends.LockoutBackend"
@@ -46,6 +48,16 @@ RESET_EMAIL_NOTICE = (
     "do: users on email OTP ask their Delegated Administrator to \u201cUnlock/Reset OTP Device "
     "Registration\u201d; Delegated Administrators have their firm submit eService DA3."
 )
+
+
+def otp_login_open() -> bool:
+    """SPEC S1: before the 2FA launch only smartcards log in to the terminal and DMS."""
+    return AuthenticationArrangement.current().otp_allowed()
+
+
+def _otp_not_yet() -> str:
+    launch = AuthenticationArrangement.current().launch_date
+    return f"Login with OTP is available from {launch:%d-%b-%Y}. Please log in with smartcard."
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,8 @@ def password_step(request, *, portal: str, function: str, username: str,
                   password: str) -> Outcome:
     """"LOG IN": check the password (SPEC A3), then lead to the user's OTP step."""
     request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
+    if portal != Portal.CONNECT and not otp_login_open():
+        return Outcome(error=_otp_not_yet())
     result = services.authenticate_password(username=username, password=password,
                                             source_ip=client_ip(request),
                                             connect=portal == Portal.CONNECT)
@@ -211,25 +225,42 @@ def register_step(request, j, user: User, *, code: str) -> Outcome:
     return refused or complete(request, j, user)
 
 
-def complete(request, j, user: User) -> Outcome:
-    """The OTP is right: now, and only now, the user is logged in (SPEC L5, L6, L9)."""
+def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
+    """The second factor is right: now, and only now, the user is logged in (SPEC L5, L6,
+    L9, L10). A smartcard logon has no OTP device: the session says so instead."""
     journey.end(request)
     ip = client_ip(request)
     if j.portal == Portal.DMS and (problem := services.dms_access_problem(user)):
         record_event(Event.LOGIN_FAILURE, subject=user, source_ip=ip, outcome="FAILURE",
                      reason="end user refused at DMS")
         return Outcome(redirect=login_url(j.portal), error=problem)
-    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
-              or EmailOTPDevice.objects.filter(user=user).first())
-    channel = "APP" if isinstance(device, TOTPDevice) else "EMAIL"
+    device = None if smartcard else (
+        TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        or EmailOTPDevice.objects.filter(user=user).first())
+    channel = ("SMARTCARD" if smartcard
+               else "APP" if isinstance(device, TOTPDevice) else "EMAIL")
     if not services.login_success_record(user=user, source_ip=ip, channel=channel):
         return Outcome(redirect=login_url(j.portal), error=(
             services.locked_message(user) if user.is_locked else CANNOT_LOG_IN))
     login(request, user, backend=BACKEND)  # rotates the session key
-    otp_login(request, device)
+    if device is not None:
+        otp_login(request, device)
     request.session[journey.PORTAL_KEY] = j.portal
     request.session[journey.FUNCTION_KEY] = j.function
+    request.session[journey.CHANNEL_KEY] = channel
     return Outcome(redirect=home_url(j.portal))
+
+
+def smartcard_step(request, *, portal: str, srn: str, password: str) -> Outcome:
+    """"Logon" with the smartcard and its password (SPEC L10): both factors at once."""
+    request.session[journey.LANDING_KEY] = portal
+    result = services.authenticate_smartcard(srn=srn, password=password,
+                                             source_ip=client_ip(request))
+    if not result.ok:
+        return Outcome(error=result.message)
+    function = Function.SECURITY if portal == Portal.DMS else Function.ONLINE
+    j = journey.Journey(stage="", user_id=result.user.pk, portal=portal, function=function)
+    return complete(request, j, result.user, smartcard=True)
 
 
 def code_request(request, j, user: User | None) -> Outcome:
@@ -300,6 +331,8 @@ def reset_start(request, *, portal: str, username: str) -> Outcome:
     """"Input User ID", "SUBMIT": the app's page for a User ID with an app device (as the
     documents show), and one and the same email OTP page for every other (SPEC L7)."""
     request.session[journey.LANDING_KEY] = portal
+    if portal != Portal.CONNECT and not otp_login_open():
+        return Outcome(error=_otp_not_yet())
     user = services.find_user(username, connect=portal == Portal.CONNECT)
     app = user is not None and otp.otp_channel(user) is otp.Channel.APP
     if not app and not _reset_email(request, user):

@@ -116,52 +116,86 @@ def find_user(username: str, *, connect: bool = False) -> User | None:
     )
 
 
-def authenticate_password(*, username: str, password: str, source_ip: str | None = None,
-                          connect: bool = False):
-    """Check a User ID and password at "LOG IN" and count a wrong one (SPEC A3).
+def _secret_matches(secret: str, stored: str | None) -> bool:
+    """Check a typed secret against its hash at the cost of one Argon2 hash, whatever happens.
 
-    Unknown User IDs, deleted profiles and wrong passwords get the same answer and cost one
-    Argon2 hash each; only a locked account's message differs, as the documents require. A
-    correct password is not yet a login: :func:`login_success_record` after the OTP is.
+    No stored hash (unknown ID, no password yet) costs a dummy hash; input over the maximum
+    is refused before hashing (a multi-megabyte "password" costs nothing).
     """
-    user = find_user(username, connect=connect)
-    password = password or ""
-    too_long = len(password) > settings.CCASS_PASSWORD_MAX_LENGTH
-    if user is None or not user.has_usable_password():
-        if not too_long:
-            check_password(password, dummy_hash())
-        correct = False
-    else:
-        # Refused before hashing: a multi-megabyte "password" costs nothing.
-        correct = not too_long and check_password(password, user.password)
+    secret = secret or ""
+    if len(secret) > settings.CCASS_PASSWORD_MAX_LENGTH:
+        return False
+    if not stored:
+        check_password(secret, dummy_hash())
+        return False
+    return check_password(secret, stored)
 
+
+def _decide(user: User | None, *, correct: bool, reason: str, source_ip, unknown: dict,
+            invalid_message: str) -> "PasswordCheck":
+    """The answer to a login's first factor, counted and recorded (SPEC A3, A4, R1).
+
+    Unknown IDs and wrong secrets get the same answer; only a locked account's message differs,
+    as the documents require. A right secret is not yet a login: :func:`login_success_record`
+    after the second factor is.
+    """
     if user is None:
-        record_event(
-            Event.LOGIN_FAILURE,
-            source_ip=source_ip,
-            outcome="FAILURE",
-            reason="unknown User ID",
-            details={"username": username[:30]},
-        )
-        return PasswordCheck(PasswordOutcome.INVALID, message=INVALID_CREDENTIALS_MESSAGE)
+        record_event(Event.LOGIN_FAILURE, source_ip=source_ip, outcome="FAILURE",
+                     reason=f"unknown {unknown['what']}", details=unknown["details"])
+        return PasswordCheck(PasswordOutcome.INVALID, message=invalid_message)
     if user.is_locked:
-        record_event(
-            Event.LOGIN_FAILURE, subject=user, source_ip=source_ip, outcome="FAILURE",
-            reason="account locked",
-        )
+        record_event(Event.LOGIN_FAILURE, subject=user, source_ip=source_ip,
+                     outcome="FAILURE", reason="account locked")
         return PasswordCheck(PasswordOutcome.LOCKED, user, locked_message(user))
     if not correct:
         # The attempt that locks still reads as a wrong password; the next one sees "locked".
-        login_failure_record(user=user, reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip)
-        return PasswordCheck(PasswordOutcome.INVALID, user, INVALID_CREDENTIALS_MESSAGE)
+        login_failure_record(user=user, reason=reason, source_ip=source_ip)
+        return PasswordCheck(PasswordOutcome.INVALID, user, invalid_message)
     problem = login_eligibility_problem(user)
     if problem:
-        record_event(
-            Event.LOGIN_FAILURE, subject=user, source_ip=source_ip, outcome="FAILURE",
-            reason=f"not eligible: {problem}",
-        )
+        record_event(Event.LOGIN_FAILURE, subject=user, source_ip=source_ip,
+                     outcome="FAILURE", reason=f"not eligible: {problem}")
         return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, user, problem)
     return PasswordCheck(PasswordOutcome.OK, user)
+
+
+def authenticate_password(*, username: str, password: str, source_ip: str | None = None,
+                          connect: bool = False):
+    """Check a User ID and password at "LOG IN" and count a wrong one (SPEC A3)."""
+    user = find_user(username, connect=connect)
+    stored = user.password if user is not None and user.has_usable_password() else None
+    return _decide(user, correct=_secret_matches(password, stored),
+                   reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip,
+                   unknown={"what": "User ID", "details": {"username": (username or "")[:30]}},
+                   invalid_message=INVALID_CREDENTIALS_MESSAGE)
+
+
+#: SPEC L10: the simulated card reader's answers.
+SMARTCARD_INVALID_MESSAGE = "Invalid smartcard or password. Please try again."
+SMARTCARD_NOT_AVAILABLE = (
+    "Login with smartcard is not available: the smartcard has been decommissioned. "
+    "Please log in with OTP."
+)
+
+
+def authenticate_smartcard(*, srn: str, password: str, source_ip: str | None = None):
+    """The smartcard logon (SPEC L10, S1): the card (its SRN) and its 6-8 digit password.
+
+    Only in the phases that keep smartcards and only for profiles that still hold one; a wrong
+    password counts towards the same lockout as 2FA, and a locked account cannot log on.
+    """
+    if not AuthenticationArrangement.current().smartcard_allowed():
+        record_event(Event.LOGIN_FAILURE, source_ip=source_ip, outcome="FAILURE",
+                     reason="smartcard after decommissioning")
+        return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, message=SMARTCARD_NOT_AVAILABLE)
+    srn = (srn or "").strip().upper()
+    user = (User.objects.filter(smartcard_srn=srn, is_active=True, participant__isnull=False)
+            .exclude(smartcard_srn="").select_related("participant").first()) if srn else None
+    stored = user.smartcard_password if user is not None else None
+    return _decide(user, correct=_secret_matches(password, stored),
+                   reason=LoginFailure.Reason.SMARTCARD, source_ip=source_ip,
+                   unknown={"what": "smartcard", "details": {"srn": srn[:20]}},
+                   invalid_message=SMARTCARD_INVALID_MESSAGE)
 
 
 def _counted_failures(user: User, *, now) -> int:

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/smartcard/", views.smartcard_login_view, name="smartcard"),
     path("login/otp/", views.otp_view, name="otp"),
     path("login/otp/request/", views.otp_request_view, name="otp_request"),
     path("login/setup/", views.setup_view, name="setup"),

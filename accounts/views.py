@@ -25,6 +25,7 @@ from .forms import (
     OathSettingsForm,
     OtpForm,
     ReauthenticateForm,
+    SmartcardForm,
     StaffLoginForm,
     UserIdForm,
 )
@@ -85,6 +86,22 @@ def login_view(request, portal=Portal.TERMINAL):
         "form": form, "error": error, "portal": portal, "function": function,
         "system": "CCASS",
     })
+
+
+@require_http_methods(["GET", "POST"])
+def smartcard_login_view(request, portal=Portal.TERMINAL):
+    """"Please insert your smartcard and enter your password", "Logon" (SPEC L10)."""
+    form = SmartcardForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        outcome = login.smartcard_step(request, portal=portal, srn=form.cleaned_data["srn"],
+                                       password=form.cleaned_data["password"])
+        if response := _follow(request, outcome):
+            return response
+        error = outcome.error
+    return render(request, "accounts/smartcard_login.html", {
+        "form": form, "error": error, "portal": portal, "system": "CCASS",
+    }, status=400 if error else 200)
 
 
 # --- OTP (on-going login and SKIP THIS STEP) -------------------------------------------------

@@ -25,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dms/", include(([
         path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
+        path("login/smartcard/", account_views.smartcard_login_view, {"portal": Portal.DMS},
+             name="smartcard"),
         *dms_urls.urlpatterns,
     ], dms_urls.app_name))),
     path("connect/", include(([

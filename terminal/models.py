@@ -35,6 +35,14 @@ class AuthenticationArrangement(models.Model):
     def current(cls) -> "AuthenticationArrangement":
         return cls.objects.first() or cls()
 
+    def otp_allowed(self, *, today=None) -> bool:
+        """Login with OTP (2FA) from the launch on (SPEC S1)."""
+        return self.phase(today=today) != Phase.SMARTCARD_ONLY
+
+    def smartcard_allowed(self, *, today=None) -> bool:
+        """Login with smartcard until the decommissioning (SPEC S1, L10)."""
+        return self.phase(today=today) != Phase.TWO_FA_ONLY
+
     def phase(self, *, today=None) -> str:
         today = today or timezone.localdate()
         if today < self.launch_date:
