@@ -33,7 +33,7 @@ class RejectForm(forms.Form):
 
 @admin.register(EService)
 class EServiceAdmin(admin.ModelAdmin):
-    list_display = ["reference_number", "form", "company", "status_label", "last_update"]
+    list_display = ["reference_number", "form_code", "company", "status_label", "last_update"]
     list_display_links = ["reference_number"]
     list_filter = ["status", "form", ("participant", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference", "participant__participant_id"]
@@ -41,14 +41,14 @@ class EServiceAdmin(admin.ModelAdmin):
     ordering = ["-updated_at", "-id"]
     list_per_page = 50
     fieldsets = [
-        ("Record", {"fields": ["reference", "form_title", "participant", "status_since",
-                               "fee_hkd", "reject_reason"]}),
+        # Reference Number, Status and the company head the page (the template).
+        ("Record", {"fields": ["form_title", "participant", "fee_hkd", "reject_reason"]}),
         ("People", {"fields": ["maker", "submitted_by", "claimed_by", "confirmed_by"]}),
         ("Times (HKT)", {"fields": ["created", "last_update", "version"]}),
     ]
-    readonly_fields = ["reference", "form_title", "participant", "status_since", "fee_hkd",
-                       "reject_reason", "maker", "submitted_by", "claimed_by", "confirmed_by",
-                       "created", "last_update", "version"]
+    readonly_fields = ["form_title", "participant", "fee_hkd", "reject_reason", "maker",
+                       "submitted_by", "claimed_by", "confirmed_by", "created", "last_update",
+                       "version"]
 
     # --- a read-only record ------------------------------------------------------------------
 
@@ -88,13 +88,13 @@ class EServiceAdmin(admin.ModelAdmin):
     def last_update(self, obj):
         return pdf.hkt(obj.updated_at)
 
+    @admin.display(description="Form", ordering="form")
+    def form_code(self, obj):
+        return obj.form
+
     @admin.display(description="Form")
     def form_title(self, obj):
         return obj.title
-
-    @admin.display(description="Status")
-    def status_since(self, obj):
-        return pdf.status_line(obj)
 
     @admin.display(description="Created (HKT)")
     def created(self, obj):

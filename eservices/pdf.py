@@ -26,7 +26,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
-    KeepTogether,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -41,7 +40,19 @@ from .rules import DA3_DECLARATION_TEXT, DECLARATION, fee
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 CJK_FONT = "MSung-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+class _TraditionalChinese(UnicodeCIDFont):
+    """ReportLab's MSung-Light (Adobe-CNS1, not embedded: the reader supplies the glyphs).
+    ReportLab names the simplified-Chinese CMap (UniGB-UCS2-H) for it, which readers cannot
+    pair with CNS1 and then draw nothing; the Traditional one takes the same UTF-16 text."""
+
+    def __init__(self):
+        super().__init__(CJK_FONT)
+        self.encodingName = "UniCNS-UCS2-H"
+
+
+pdfmetrics.registerFont(_TraditionalChinese())
 
 #: The documents' block titles under "DETAILS OF REQUESTS".
 REQUEST_TITLES = {
@@ -95,14 +106,14 @@ def status_line(record: EService) -> str:
 
 
 def actor_label(user: User | None, *, staff_ids: bool = False) -> str:
-    """Who took a step: a Client Connect user by name; HKEX staff as "HKEX" (as the emails say),
-    with their User ID on HKEX's own pages (``staff_ids``)."""
+    """Who took a step: a Client Connect user by name, HKEX staff as "HKEX" (as the emails
+    say); on HKEX's own pages (``staff_ids``) with the User ID of each."""
     if user is None:
         return ""
     if user.is_staff:
         return f"HKEX ({user.username})" if staff_ids else "HKEX"
-    name = user.get_full_name()
-    return f"{name} ({user.username})" if name else user.username
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.username})" if staff_ids and name != user.username else name
 
 
 def _label(choices, value) -> str:
@@ -175,7 +186,9 @@ def sections(record: EService) -> list[Part]:
             ("One-off fee (HK$250 each account)",
              _money(record.fee_hkd if record.fee_hkd is not None else fee(data)))]))
         declaration = Part("")
-    parts.append(Part("Remarks", notes=[data.get("remarks") or "-"]))
+    # On the form "Remarks" is a field after the last block, then the declaration: neither has
+    # a section heading of its own.
+    parts.append(Part("", rows=[("Remarks", data.get("remarks") or "-")]))
     declaration.rows.append((DECLARATION, "Yes" if data.get("declaration") else "No"))
     parts.append(declaration)
     parts.append(_contacts(data))
@@ -256,7 +269,8 @@ TITLE = ParagraphStyle("title", parent=BODY, fontName="Helvetica-Bold", fontSize
 BANNER = ParagraphStyle("banner", parent=BODY, fontName="Helvetica-Bold", fontSize=10,
                         textColor=colors.white)
 BLOCK = ParagraphStyle("block", parent=BODY, fontName="Helvetica-Bold", spaceBefore=6,
-                       spaceAfter=2)
+                       spaceAfter=2, keepWithNext=1)
+NOTE = ParagraphStyle("note", parent=BODY, spaceBefore=2, spaceAfter=4)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
 
 
@@ -272,11 +286,12 @@ def _p(text, style=BODY) -> Paragraph:
     return Paragraph(_markup(text), style)
 
 
-def _band(title: str) -> Table:
-    band = Table([[_p(title, BANNER)]], colWidths=["100%"])
+def _band(title: str, width: float) -> Table:
+    band = Table([[_p(title, BANNER)]], colWidths=[width])
     band.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), BAND),
                               ("TOPPADDING", (0, 0), (-1, -1), 4),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    band.keepWithNext = True  # a heading never ends a page
     return band
 
 
@@ -294,20 +309,20 @@ def _rows(rows: list[tuple[str, str]], width: float) -> Table:
 def _part(part: Part, width: float, *, level: int = 0) -> list:
     flow = []
     if part.title:
-        flow.append(_band(part.title) if level == 0 else _p(part.title, BLOCK))
-    flow += [_p(note) for note in part.notes]
+        flow.append(_band(part.title, width) if level == 0 else _p(part.title, BLOCK))
+    flow += [_p(note, NOTE) for note in part.notes]
     if part.rows:
         flow.append(_rows(part.rows, width))
     for block in part.blocks:
         flow += _part(block, width, level=level + 1)
-    return [KeepTogether(flow[:2]), *flow[2:], Spacer(1, 4 * mm if level == 0 else 1 * mm)]
+    return [*flow, Spacer(1, 4 * mm if level == 0 else 1 * mm)]
 
 
 def _history_table(lines: list[HistoryLine], width: float) -> Table:
     head = [_p(h, LABEL) for h in ("Date/Time (HKT)", "Step", "Status", "By", "Message")]
     body = [[_p(x.at.removesuffix(" HKT")), _p(x.step), _p(x.status), _p(x.by), _p(x.message)]
             for x in lines]
-    widths = [30 * mm, 22 * mm, 32 * mm, 40 * mm]
+    widths = [33 * mm, 22 * mm, 32 * mm, 40 * mm]
     table = Table([head, *body], colWidths=[*widths, width - sum(widths)], repeatRows=1)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -349,8 +364,7 @@ def render_pdf(record: EService) -> bytes:
         flow += _part(part, width)
     if (done := result(record)) is not None:
         flow += _part(done, width)
-    flow += [KeepTogether([_band("HISTORY"), Spacer(1, 1 * mm)]),
-             _history_table(history(record), width)]
+    flow += [_band("HISTORY", width), _history_table(history(record), width)]
     doc.build(flow, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 

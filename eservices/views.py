@@ -366,3 +366,18 @@ def clone_view(request, pk):
     messages.success(request, f"A new Draft has been cloned from "
                               f"{record.reference or 'the draft'}.")
     return _to_record(clone)
+
+
+@require_GET
+@connect_required
+def pdf_view(request, pk):
+    """SPEC E7: a submitted eService as a PDF (``DA3_00000001.pdf``), for the Client Connect
+    users with EU_UserMaintenance of its company; any other record is "not found"."""
+    from . import pdf
+
+    if not (request.user.connect_maker or request.user.connect_checker):
+        raise Http404
+    record = _record_or_404(request, pk)
+    if not record.reference:
+        raise Http404
+    return pdf.pdf_response(record)
