@@ -97,6 +97,12 @@ class _Blocks(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
         self.error_messages = {**self.error_messages, "too_many_forms": self.too_many}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            # not "Delete": that is a type of request
+            form.fields["DELETE"].label = "Remove"
+
     def as_data(self) -> list[dict]:
         return [form.as_data() for form in self.forms
                 if not (self.can_delete and self._should_delete_form(form))]
@@ -121,8 +127,8 @@ class DA3Form(_Problems, VersionForm):
         label="Maintenance Request", required=False, choices=RequestType.choices,
         widget=forms.CheckboxSelectMultiple)
     remarks = forms.CharField(label="Remarks", max_length=1000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3,
-                                                           "placeholder": "Type your answer here."}))
+                              widget=forms.Textarea(attrs={
+                                  "rows": 3, "placeholder": "Type your answer here."}))
     declaration = forms.BooleanField(label=rules.DECLARATION, required=False)
 
 

@@ -20,7 +20,7 @@ from accounts.audit import client_ip
 
 from . import rules, services
 from .forms import EServiceForms, ReferForm, StepForm, VersionForm, as_options, with_block
-from .models import WORKFLOW, EService, FormKind, Status
+from .models import DA4_FEE_PER_ACCOUNT_HKD, WORKFLOW, EService, FormKind, Status
 
 CLASSIFICATION = "User Maintenance CC"
 RECORDS = EService.objects.select_related("participant", "maker", "submitted_by", "claimed_by")
@@ -44,11 +44,14 @@ class Dialog:
     message_label: str | None
     #: the page under the dialog: "preview" (the maker's Draft) or "view"
     under: str = "view"
+    #: a DA4's total fee is repeated in the dialog (SPEC E3: shown before submission)
+    shows_fee: bool = False
 
 
 DIALOGS = {
     "submit": Dialog("PLEASE CONFIRM", "The record will be ready to send to HKEX.",
-                     "Any message to the next step? (optional)", under="preview"),
+                     "Any message to the next step? (optional)", under="preview",
+                     shows_fee=True),
     "discard": Dialog("PLEASE CONFIRM", "The record will be discarded.", None,
                       under="preview"),
     "confirm": Dialog("PLEASE CONFIRM TO PROCEED", "The record will be sent to HKEX.",
@@ -123,7 +126,8 @@ def _history(record):
         rows.append({
             "at": step.at, "step": transition.label if transition else "Created",
             "status": Status(step.to_status).label,
-            "by": step.actor.get_full_name() or step.actor.username if step.actor else "HKEX",
+            "by": "HKEX" if step.actor is None or step.actor.is_staff
+            else step.actor.get_full_name() or step.actor.username,
             "message": step.message,
         })
     return rows
@@ -147,13 +151,16 @@ def _page(request, record, *, mode, forms=None, dialog=None, dialog_form=None, c
                for step, label, name, opens in BUTTONS if step in actions]
     return render(request, "eservices/record.html", {
         "system": "Client Connect", "record": record, "mode": mode, "forms": forms,
+        "title": record.title.replace(" - ", " ", 1).upper(),
         "actions": actions, "buttons": buttons, "problems": [m for _, m in problems],
         "staffing_warning": warning, "as_options": as_options(data, record.participant),
         "declaration_text": rules.DA3_DECLARATION_TEXT,
-        "fee_each": _hkd(rules.DA4_FEE_PER_ACCOUNT_HKD),
+        "fee_each": _hkd(DA4_FEE_PER_ACCOUNT_HKD), "fee_per_account": DA4_FEE_PER_ACCOUNT_HKD,
         "fee_total": _hkd(record.fee_hkd if record.fee_hkd is not None else rules.fee(data)),
         "can_clone": request.user.connect_maker and mode == "view",
         "dialog": dialog, "dialog_form": dialog_form, "history": _history(record),
+        # "Claimed By" while the claim still counts (the table still allows its RELEASE)
+        "claimed_by": record.claimed_by if WORKFLOW.allows(record.status, "release") else None,
     }, status=status)
 
 
@@ -230,11 +237,11 @@ def preview_view(request, pk):
 # --- the steps ----------------------------------------------------------------------------------
 
 
-def _dialog_step(request, pk, name, act, *, done="connect:record", form_class=StepForm,
+def _dialog_step(request, record, name, act, *, done=_to_record, form_class=StepForm,
                  **form_kwargs):
     """GET: the record with the step's "PLEASE CONFIRM" dialog (the version the page showed
-    comes along); POST: the step itself through ``act(record, cleaned_data)``."""
-    record = _record_or_404(request, pk)
+    comes along); POST: the step itself through ``act(record, cleaned_data)``, then
+    ``done(record)``."""
     dialog = DIALOGS[name]
     if request.method == "POST":
         form = form_class(request.POST, **form_kwargs)
@@ -252,17 +259,22 @@ def _dialog_step(request, pk, name, act, *, done="connect:record", form_class=St
             record = act(record, form.cleaned_data)
         except services.EServiceRefused as exc:
             return _refused(request, record, exc, to=back)
-        return redirect(done, **({} if done == "connect:home" else {"pk": record.pk}))
+        return done(record)
     return _page(request, record, mode=dialog.under, dialog=dialog, dialog_form=form)
+
+
+def _message_step(request, pk, name, service):
+    """A dialog step whose only input is the optional message."""
+    return _dialog_step(request, _record_or_404(request, pk), name, lambda record, data: service(
+        record_id=record.pk, actor=request.user, version=data["version"],
+        message=data["message"], source_ip=client_ip(request)))
 
 
 @require_http_methods(["GET", "POST"])
 @connect_required
 def submit_view(request, pk):
     """"SUBMIT", "PLEASE CONFIRM", "CONFIRM": "Ready to Send to HKEX" (SPEC E4)."""
-    return _dialog_step(request, pk, "submit", lambda record, data: services.eservice_submit(
-        record_id=record.pk, actor=request.user, version=data["version"],
-        message=data["message"], source_ip=client_ip(request)))
+    return _message_step(request, pk, "submit", services.eservice_submit)
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,25 +289,22 @@ def discard_view(request, pk):
         messages.success(request, "The draft has been discarded.")
         return record
 
-    return _dialog_step(request, pk, "discard", act, done="connect:home")
+    return _dialog_step(request, _record_or_404(request, pk), "discard", act,
+                        done=lambda record: redirect("connect:home"))
 
 
 @require_http_methods(["GET", "POST"])
 @connect_required
 def confirm_view(request, pk):
     """The claimer's "CONFIRM", "PLEASE CONFIRM TO PROCEED": "Sent to HKEX"."""
-    return _dialog_step(request, pk, "confirm", lambda record, data: services.eservice_confirm(
-        record_id=record.pk, actor=request.user, version=data["version"],
-        message=data["message"], source_ip=client_ip(request)))
+    return _message_step(request, pk, "confirm", services.eservice_confirm)
 
 
 @require_http_methods(["GET", "POST"])
 @connect_required
 def revert_view(request, pk):
     """"REVERT": back to the maker as a Draft, with a message."""
-    return _dialog_step(request, pk, "revert", lambda record, data: services.eservice_revert(
-        record_id=record.pk, actor=request.user, version=data["version"],
-        message=data["message"], source_ip=client_ip(request)))
+    return _message_step(request, pk, "revert", services.eservice_revert)
 
 
 @require_http_methods(["GET", "POST"])
@@ -314,7 +323,7 @@ def refer_view(request, pk):
                                   f"{data['to'].get_full_name()}.")
         return record
 
-    return _dialog_step(request, pk, "refer", act, form_class=ReferForm, checkers=checkers)
+    return _dialog_step(request, record, "refer", act, form_class=ReferForm, checkers=checkers)
 
 
 def _direct_step(request, pk, act):
