@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import connect_required
 from accounts.audit import client_ip
 
-from . import rules, services
+from . import pdf, rules, services
 from .forms import EServiceForms, ReferForm, StepForm, VersionForm, as_options, with_block
 from .models import DA4_FEE_PER_ACCOUNT_HKD, WORKFLOW, EService, FormKind, Status
 
@@ -159,6 +159,8 @@ def _page(request, record, *, mode, forms=None, dialog=None, dialog_form=None, c
         "fee_total": _hkd(record.fee_hkd if record.fee_hkd is not None else rules.fee(data)),
         "can_clone": request.user.connect_maker and mode == "view",
         "dialog": dialog, "dialog_form": dialog_form, "history": _history(record),
+        # What HKEX did: the assigned DA User IDs to refer to (Information Package 4.1.1).
+        "result": pdf.result(record),
         # "Claimed By" while the claim still counts (the table still allows its RELEASE)
         "claimed_by": record.claimed_by if WORKFLOW.allows(record.status, "release") else None,
     }, status=status)
@@ -382,8 +384,6 @@ def clone_view(request, pk):
 def pdf_view(request, pk):
     """SPEC E7: a submitted eService as a PDF (``DA3_00000001.pdf``), for the Client Connect
     users with EU_UserMaintenance of its company; any other record is "not found"."""
-    from . import pdf
-
     if not (request.user.connect_maker or request.user.connect_checker):
         raise Http404
     record = _record_or_404(request, pk)
