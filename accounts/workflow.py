@@ -10,6 +10,7 @@ a record offers; they never compare status strings themselves.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -19,6 +20,26 @@ from .services import ActionRefused
 
 class TransitionRefused(ActionRefused):
     """A transition refused with a message for the page; nothing was changed."""
+
+
+class Step(models.Model):
+    """One step of a workflow record's history: who moved it, when, from which status to which,
+    with the message they left. Each workflow's history model adds its ``record`` foreign key."""
+
+    transition = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.record_id} {self.transition} {self.from_status}->{self.to_status}"
 
 
 @dataclass(frozen=True)
@@ -54,7 +75,7 @@ class Workflow:
     def _history(self, record, *, name, from_status, actor, message, at):
         self.history.objects.create(
             record=record, transition=name, from_status=from_status, to_status=record.status,
-            actor=actor, at=at, message=message or "",
+            actor=actor, at=at, message=(message or "")[:500],
         )
 
     def start(self, record: models.Model, *, actor, source_ip=None, message: str = "",

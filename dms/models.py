@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Participant, User
-from accounts.workflow import Transition, Workflow
+from accounts.workflow import Step, Transition, Workflow
 
 
 class RequestKind(models.TextChoices):
@@ -77,24 +77,14 @@ class MaintenanceRequest(models.Model):
         return SUCCESS_MESSAGES[self.kind]
 
 
-class MaintenanceRequestStep(models.Model):
-    """One step of a request's history: who moved it, when, from which status to which."""
+class MaintenanceRequestStep(Step):
+    """One step of a request's history."""
 
     record = models.ForeignKey(MaintenanceRequest, on_delete=models.CASCADE,
                                related_name="steps")
-    transition = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=8, blank=True)
-    to_status = models.CharField(max_length=8)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    message = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.record_id} {self.transition} {self.from_status}->{self.to_status}"
+    class Meta(Step.Meta):
+        pass
 
 
 #: SPEC D4: a request waits for a checker; it is authorised, rejected, or expires at the close

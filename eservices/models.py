@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Participant, User
-from accounts.workflow import Transition, Workflow
+from accounts.workflow import Step, Transition, Workflow
 
 
 class FormKind(models.TextChoices):
@@ -111,23 +111,13 @@ class EService(models.Model):
         return self.data if self.status == Status.DRAFT else self.submitted
 
 
-class EServiceStep(models.Model):
+class EServiceStep(Step):
     """One step of an eService's history: who, when (shown in HKT), which step, message."""
 
     record = models.ForeignKey(EService, on_delete=models.CASCADE, related_name="steps")
-    transition = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=9, blank=True)
-    to_status = models.CharField(max_length=9)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    message = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.record_id} {self.transition} {self.from_status}->{self.to_status}"
+    class Meta(Step.Meta):
+        pass
 
 
 class ReferenceCounter(models.Model):
