@@ -27,6 +27,10 @@ def at_stage(*stages):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             j = journey.current(request, *stages)
+            portal = j.portal if j is not None else request.session.get(journey.LANDING_KEY,
+                                                                        Portal.TERMINAL)
+            if (closed := login.closed_refusal(request, portal)) is not None:  # SPEC S2
+                return redirect(closed.redirect)
             user = None
             if j is not None and j.user_id is not None:
                 user = User.objects.select_related("participant").filter(pk=j.user_id).first()
@@ -62,6 +66,9 @@ def otp_verified_required(view):
             logout(request)
             messages.error(request, problem)
             return redirect("accounts:login")
+        if (closed := login.session_closed(request)) is not None:  # SPEC S2: closing time
+            messages.error(request, closed.error)
+            return redirect(closed.redirect)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from terminal.models import AuthenticationArrangement
+from terminal import schedule
+from terminal.models import AuthenticationArrangement, ScheduledService
 
 from . import journey, otp, services
 from .audit import Event, client_ip, record_event
@@ -92,6 +93,48 @@ def refuse(request, message=SESSION_EXPIRED) -> Outcome:
     return _refuse(request, request.session.get(journey.LANDING_KEY, Portal.TERMINAL), message)
 
 
+# --- operation hours (SPEC S2) ------------------------------------------------------------------
+
+#: The operation hours that bind each portal; Client Connect (and the admin) have none.
+_SCHEDULED = {Portal.TERMINAL: ScheduledService.TERMINAL, Portal.DMS: ScheduledService.DMS}
+HOURS_ENDED = "The operation hours have ended and you have been logged out."
+
+
+def closed_notice(portal: str) -> str | None:
+    """"CCASS/CCMS Terminal is closed. It opens on ..." while ``portal`` is outside its
+    operation hours (SPEC S2); None while it is open, in a connectivity test (S3), not bound
+    by hours (Client Connect) or with the hours switched off."""
+    service = _SCHEDULED.get(portal)
+    return schedule.closed_notice(service) if service else None
+
+
+def closed_refusal(request, portal: str) -> Outcome | None:
+    """SPEC S2: outside the operation hours no login or reset step runs, whatever it is given.
+
+    The one check every step makes first (the entry steps here, the later ones through
+    :func:`accounts.access.at_stage`): the journey ends and the person is back at the portal's
+    "LOG IN" page, which says when it opens. Nothing is checked, counted, sent or recorded.
+    """
+    if closed_notice(portal) is None:
+        return None
+    journey.end(request)
+    return Outcome(redirect=login_url(portal))
+
+
+def session_closed(request) -> Outcome | None:
+    """SPEC S2: a terminal or DMS session still open at closing time ends at its next
+    request, recorded as a logout. None while its portal is open."""
+    portal = request.session.get(journey.PORTAL_KEY, Portal.TERMINAL)
+    if closed_notice(portal) is None:
+        return None
+    if request.user.is_authenticated:
+        record_event(Event.LOGOUT, actor=request.user, subject=request.user,
+                     source_ip=client_ip(request), outcome="SUCCESS",
+                     reason="operation hours ended")
+    logout(request)
+    return Outcome(redirect=login_url(portal), error=HOURS_ENDED)
+
+
 def _new_half_login(request, user: User | None) -> int:
     """A new half-login, under a new session key (SPEC L9: rotate after the password)."""
     request.session.cycle_key()
@@ -104,6 +147,8 @@ def _new_half_login(request, user: User | None) -> int:
 def password_step(request, *, portal: str, function: str, username: str,
                   password: str) -> Outcome:
     """"LOG IN": check the password (SPEC A3), then lead to the user's OTP step."""
+    if (closed := closed_refusal(request, portal)) is not None:
+        return closed
     request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
     if portal != Portal.CONNECT and not otp_login_open():
         return Outcome(error=_otp_not_yet())
@@ -253,6 +298,8 @@ def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
 
 def smartcard_step(request, *, portal: str, srn: str, password: str) -> Outcome:
     """"Logon" with the smartcard and its password (SPEC L10): both factors at once."""
+    if (closed := closed_refusal(request, portal)) is not None:
+        return closed
     request.session[journey.LANDING_KEY] = portal
     result = services.authenticate_smartcard(srn=srn, password=password,
                                              source_ip=client_ip(request))
@@ -330,6 +377,8 @@ def _reset_email(request, user: User | None) -> bool:
 def reset_start(request, *, portal: str, username: str) -> Outcome:
     """"Input User ID", "SUBMIT": the app's page for a User ID with an app device (as the
     documents show), and one and the same email OTP page for every other (SPEC L7)."""
+    if (closed := closed_refusal(request, portal)) is not None:
+        return closed
     request.session[journey.LANDING_KEY] = portal
     if portal != Portal.CONNECT and not otp_login_open():
         return Outcome(error=_otp_not_yet())

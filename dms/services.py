@@ -20,6 +20,7 @@ from accounts import services as accounts
 from accounts.devices import is_initialised
 from accounts.models import DARole, LoginFailure, Participant, User, is_da_suffix, user_id_problem
 from accounts.profile import clean_values, profile_values
+from terminal.schedule import connectivity_test_now
 
 from .models import WORKFLOW, MaintenanceRequest, RequestKind, RequestStatus
 
@@ -122,11 +123,27 @@ def _create_request(source_ip, **fields) -> MaintenanceRequest:
         ) from exc
 
 
+# --- connectivity test (SPEC S3) ------------------------------------------------------------------
+
+CONNECTIVITY_TEST_REFUSAL = (
+    "During the connectivity test, security management functions are not available."
+)
+
+
+def _outside_connectivity_test() -> None:
+    """SPEC S3, Appendix B: during a connectivity test window DAs log in but create, change,
+    delete and authorise nothing. Checked first, so that a refused authorisation costs the
+    checker no count."""
+    if connectivity_test_now():
+        raise DmsRefused(CONNECTIVITY_TEST_REFUSAL)
+
+
 # --- maker: the requests ----------------------------------------------------------------------
 
 
 def request_create(*, maker: User, username: str, values: dict, source_ip=None):
     """Create User Profile: an end-user profile, within MAX. NO. OF USERS (SPEC P4, P5)."""
+    _outside_connectivity_test()
     participant = maker.participant
     values = clean_values(values)
     username = (username or "").strip().upper()
@@ -154,6 +171,7 @@ def request_create(*, maker: User, username: str, values: dict, source_ip=None):
 def request_change(*, maker: User, subject: User, values: dict, reset_otp=False,
                    source_ip=None):
     """Change User Profile, optionally with "Unlock/Reset OTP Device Registration" (SPEC A7)."""
+    _outside_connectivity_test()
     values = clean_values(values)
     with transaction.atomic():
         if problem := _maker_problem(maker, subject.participant):
@@ -175,6 +193,7 @@ def request_change(*, maker: User, subject: User, values: dict, reset_otp=False,
 
 def request_delete(*, maker: User, subject: User, source_ip=None):
     """Delete User Profile: the profile is retired and its User ID never reused."""
+    _outside_connectivity_test()
     with transaction.atomic():
         if problem := _maker_problem(maker, subject.participant):
             raise DmsRefused(problem)
@@ -255,6 +274,7 @@ def _pending_refusal(req: MaintenanceRequest) -> str:
 def _decide(req_id: int, name: str, *, checker_id: str, authorisation_code: str, source_ip,
             reason: str = "", apply: bool) -> MaintenanceRequest:
     """Authorise (and apply) or reject a pending request, once (SPEC D4)."""
+    _outside_connectivity_test()
     participant_id, maker_id = MaintenanceRequest.objects.values_list(
         "participant_id", "maker__username").get(pk=req_id)
     if (checker_id or "").strip().upper() == maker_id:

@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.forms.models import model_to_dict
 
 from accounts.admin import AuditedAdminMixin
+from accounts.audit import Event, client_ip, record_event
 
-from .models import AuthenticationArrangement
+from .models import AuthenticationArrangement, ConnectivityTestWindow, SpecialHours
 
 
 @admin.register(AuthenticationArrangement)
@@ -11,3 +15,62 @@ class AuthenticationArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not AuthenticationArrangement.objects.exists()
+
+
+# --- Operation hours and connectivity test (SPEC S2, S3) -------------------------------------
+
+
+class _ScheduleForm(forms.ModelForm):
+    """Start before end, said in words (the database constraint stands behind it)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise forms.ValidationError("The end must be after the start.")
+        return cleaned
+
+
+class _AuditedScheduleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Saves are audited by the mixin; a deletion (e.g. a typhoon closure called off) is an
+    HKEX admin action too (SPEC R1)."""
+
+    form = _ScheduleForm
+    date_hierarchy = "starts_at"
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _record_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                _record_deletion(request, obj)
+            super().delete_queryset(request, queryset)
+
+
+def _record_deletion(request, obj):
+    record_event(Event.ADMIN_ACTION, actor=request.user, source_ip=client_ip(request),
+                 outcome="DELETED", reason=f"{obj._meta.verbose_name} {obj}",
+                 before=model_to_dict(obj))
+
+
+@admin.register(SpecialHours)
+class SpecialHoursAdmin(_AuditedScheduleAdmin):
+    """Special closures (e.g. typhoon signal No. 8) and openings (e.g. a special Saturday) of
+    the terminal, DMS or both, Hong Kong time (SPEC S2)."""
+
+    list_display = ["kind", "service", "starts_at", "ends_at", "reason"]
+    list_filter = ["kind", "service"]
+    search_fields = ["reason"]
+    fields = ["kind", "service", "starts_at", "ends_at", "reason"]
+
+
+@admin.register(ConnectivityTestWindow)
+class ConnectivityTestWindowAdmin(_AuditedScheduleAdmin):
+    """"Connectivity test windows", Hong Kong time (SPEC S3): open whatever the hours; logins
+    work, terminal functions, reports and DMS maintenance do not."""
+
+    list_display = ["starts_at", "ends_at", "note"]
+    fields = ["starts_at", "ends_at", "note"]

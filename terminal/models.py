@@ -36,8 +36,13 @@ class AuthenticationArrangement(models.Model):
         return cls.objects.first() or cls()
 
     def otp_allowed(self, *, today=None) -> bool:
-        """Login with OTP (2FA) from the launch on (SPEC S1)."""
-        return self.phase(today=today) != Phase.SMARTCARD_ONLY
+        """Login with OTP (2FA) from the launch on (SPEC S1), and during a connectivity test
+        window before it (SPEC S3: on 10 June 2023 participants initiated 2FA, kept for the
+        12 June launch)."""
+        if self.phase(today=today) != Phase.SMARTCARD_ONLY:
+            return True
+        return today is None and ConnectivityTestWindow.objects.covering(timezone.now()).exists()
+
 
     def smartcard_allowed(self, *, today=None) -> bool:
         """Login with smartcard until the decommissioning (SPEC S1, L10)."""
@@ -100,6 +105,12 @@ class SpecialHours(models.Model):
         return f"{self.get_kind_display()} of {self.get_service_display()}: {start}-{end}"
 
 
+class ScheduleQuerySet(models.QuerySet):
+    def covering(self, moment):
+        """The rows whose [start, end) holds ``moment``."""
+        return self.filter(starts_at__lte=moment, ends_at__gt=moment)
+
+
 class ConnectivityTestWindow(models.Model):
     """A connectivity test (SPEC S3, Appendix B): logins work whatever the operation hours,
     terminal functions, overnight reports and DMS maintenance do not."""
@@ -107,6 +118,8 @@ class ConnectivityTestWindow(models.Model):
     starts_at = models.DateTimeField("Start (HKT)")
     ends_at = models.DateTimeField("End (HKT)")
     note = models.CharField(max_length=200, blank=True)
+
+    objects = ScheduleQuerySet.as_manager()
 
     class Meta:
         verbose_name = "connectivity test window"

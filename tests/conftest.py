@@ -40,6 +40,12 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def _hours_off(settings):
+    """SPEC S2: tests run at any hour; the hours tests switch them on themselves."""
+    settings.CCASS_ENFORCE_OPERATION_HOURS = False
+
+
 @pytest.fixture
 def participant(db):
     return Participant.objects.create(
