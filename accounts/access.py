@@ -45,6 +45,15 @@ def at_stage(*stages):
     return decorator
 
 
+def _ended(request):
+    """The session's end, if it must end now (see :func:`accounts.login.session_check`)."""
+    outcome = login.session_check(request)
+    if outcome is None:
+        return None
+    messages.error(request, outcome.error)
+    return redirect(outcome.redirect)
+
+
 def otp_verified_required(view):
     """Logged in to the terminal or DMS with both factors (a half-login never reaches these).
 
@@ -60,15 +69,8 @@ def otp_verified_required(view):
         if not (user.is_verified() or smartcard) or not user.participant_id:
             logout(request)
             return redirect("accounts:login")
-        problem = (services.locked_message(user) if user.is_locked
-                   else services.login_eligibility_problem(user))
-        if problem:
-            logout(request)
-            messages.error(request, problem)
-            return redirect("accounts:login")
-        if (closed := login.session_closed(request)) is not None:  # SPEC S2: closing time
-            messages.error(request, closed.error)
-            return redirect(closed.redirect)
+        if (ended := _ended(request)) is not None:
+            return ended
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -103,12 +105,8 @@ def connect_required(view):
                 or request.session.get(journey.PORTAL_KEY) != Portal.CONNECT):
             logout(request)
             return redirect("connect:login")
-        problem = (services.locked_message(user) if user.is_locked
-                   else services.login_eligibility_problem(user))
-        if problem:
-            logout(request)
-            messages.error(request, problem)
-            return redirect("connect:login")
+        if (ended := _ended(request)) is not None:
+            return ended
         return view(request, *args, **kwargs)
 
     return wrapper

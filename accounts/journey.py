@@ -16,6 +16,8 @@ LANDING_KEY = "ccass_login_portal"
 #: After login: the portal and function the person logged in to.
 PORTAL_KEY = "ccass_portal"
 FUNCTION_KEY = "ccass_function"
+#: After login: when (epoch seconds), for the 12-hour limit (SPEC L9).
+LOGIN_AT_KEY = "ccass_login_at"
 #: After login: how the second factor was given ("APP", "EMAIL" or "SMARTCARD").
 CHANNEL_KEY = "ccass_channel"
 

@@ -8,6 +8,7 @@ and only a right OTP logs in. The session key rotates after the password, after 
 logout (SPEC L9).
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -119,6 +120,29 @@ def closed_refusal(request, portal: str) -> Outcome | None:
         return None
     journey.end(request)
     return Outcome(redirect=login_url(portal))
+
+
+SESSION_TOO_OLD = "Your session has ended 12 hours after login. Please log in again."
+
+
+def session_check(request) -> Outcome | None:
+    """Whether a logged-in session may go on (SPEC A3, A4, L9, S2); None when it may.
+
+    It ends at its next request once the profile is locked, disabled or out of its window,
+    12 hours after login, or (terminal and DMS) at closing time.
+    """
+    user, portal = request.user, request.session.get(journey.PORTAL_KEY, Portal.TERMINAL)
+    problem = (services.locked_message(user) if user.is_locked
+               else services.login_eligibility_problem(user))
+    logged_in_at = request.session.get(journey.LOGIN_AT_KEY, 0)
+    if problem is None and time.time() - logged_in_at > settings.CCASS_SESSION_MAX_SECONDS:
+        problem = SESSION_TOO_OLD
+        record_event(Event.LOGOUT, actor=user, subject=user, source_ip=client_ip(request),
+                     outcome="SUCCESS", reason="12 hours after login")
+    if problem is not None:
+        logout(request)
+        return Outcome(redirect=login_url(portal), error=problem)
+    return session_closed(request) if portal != Portal.CONNECT else None
 
 
 def session_closed(request) -> Outcome | None:
@@ -293,6 +317,7 @@ def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
     request.session[journey.PORTAL_KEY] = j.portal
     request.session[journey.FUNCTION_KEY] = j.function
     request.session[journey.CHANNEL_KEY] = channel
+    request.session[journey.LOGIN_AT_KEY] = time.time()
     return Outcome(redirect=home_url(j.portal))
 
 

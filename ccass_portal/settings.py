@@ -211,6 +211,8 @@ CCASS_EMAIL_OTP_VALIDITY_SECONDS = 5 * 60
 CCASS_EMAIL_OTP_DIGITS = 8
 #: A half-finished login or reset (password given, OTP not yet) lapses after this long.
 CCASS_JOURNEY_STAGE_SECONDS = 5 * 60
+#: SPEC L9: a session ends 12 hours after login, however active (inactivity: SESSION_COOKIE_AGE).
+CCASS_SESSION_MAX_SECONDS = env.int("CCASS_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 #: SPEC S2: the terminal and DMS keep their operation hours (terminal/schedule.py); 0 switches
 #: them off for development and tests. Connectivity test windows (S3) apply either way.
 CCASS_ENFORCE_OPERATION_HOURS = env.bool("CCASS_ENFORCE_OPERATION_HOURS", default=True)

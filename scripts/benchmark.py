@@ -101,13 +101,14 @@ def logged_in_client(user):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.journey import Portal
+    from accounts.journey import LOGIN_AT_KEY, Portal
 
     client = Client()
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
     session["ccass_portal"] = Portal.DMS
+    session[LOGIN_AT_KEY] = time.time()
     session.save()
     return client
 

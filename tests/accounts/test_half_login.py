@@ -85,3 +85,22 @@ def test_parallel_wrong_otps_on_one_half_login_are_evaluated_at_most_three_times
     response = first.post("/login/otp/", {"otp": app_code(end_user)})
     assert response.status_code == 302 and response.url == "/login/"
     assert not AuditRecord.objects.filter(event=Event.LOGIN_SUCCESS).exists()
+
+
+@pytest.mark.django_db
+def test_a_session_ends_12_hours_after_login_however_active(client, end_user, monkeypatch):
+    """SPEC L9: 15 minutes of inactivity (the cookie) and 12 hours after login at the most."""
+    import time
+
+    register_app(end_user)
+    log_in(client)
+    client.post("/login/otp/", {"otp": app_code(end_user)})
+    assert client.get("/home/").status_code == 200
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started + 12 * 3600 - 60)
+    assert client.get("/home/").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: started + 12 * 3600 + 60)
+    response = client.get("/home/", follow=True)
+    assert "Your session has ended 12 hours after login. Please log in again." in response.text
+    assert "_auth_user_id" not in client.session
+    assert AuditRecord.objects.filter(event=Event.LOGOUT, reason="12 hours after login").exists()

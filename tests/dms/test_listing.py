@@ -157,6 +157,7 @@ def test_an_end_user_cannot_see_the_listing(client, participant, maker, checker,
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
         session["ccass_portal"] = "dms"
+        session["ccass_login_at"] = __import__("time").time()
         session.save()
 
     verified_session(maker)  # the control: the same session lets a DA in
