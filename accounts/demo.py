@@ -12,6 +12,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from terminal.models import TerminalFunction
+
 from .audit import Event, record_event
 from .models import (
     EU_USER_MAINTENANCE,
@@ -156,6 +158,8 @@ def seed_demo(*, admin_password: str | None = None) -> SeedReport:
         groups[code], _ = BusinessUserGroup.objects.get_or_create(
             code=code, defaults={"name": name, "clearing_house": house}
         )
+    # SPEC T1: the terminal functions these groups offer (terminal/catalogue.py).
+    created += TerminalFunction.objects.seed_demo()
     smartcard_hash = make_password(DEMO_SMARTCARD_PASSWORD)
     cert_expiry = datetime(2030, 12, 31, 23, 59, 59, tzinfo=ZoneInfo(settings.TIME_ZONE))
     for spec in DEMO_PARTICIPANTS:

@@ -123,8 +123,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+#: SPEC T2: the overnight report files, in a folder (default var/reports; a relative path is
+#: taken from the project folder). Another storage backend (e.g. S3-like) may replace
+#: STORAGES["overnight_reports"]; the code reaches the files only through Django's storage API.
+CCASS_REPORTS_STORAGE_DIR = Path(env.str("CCASS_REPORTS_STORAGE_DIR", default="var/reports"))
+if not CCASS_REPORTS_STORAGE_DIR.is_absolute():
+    CCASS_REPORTS_STORAGE_DIR = BASE_DIR / CCASS_REPORTS_STORAGE_DIR
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "overnight_reports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CCASS_REPORTS_STORAGE_DIR},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
@@ -245,5 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-pending-dms-requests": {
         "task": "dms.expire_pending_requests",
         "schedule": crontab(minute="*/15"),
+    },
+    "write-overnight-reports": {
+        "task": "terminal.write_overnight_reports",
+        # SPEC T2: each business night, after the terminal closes (21:30 HKT); the task skips
+        # Hong Kong public holidays.
+        "schedule": crontab(hour=22, minute=0, day_of_week="mon-fri"),
     },
 }

@@ -6,7 +6,13 @@ from django.forms.models import model_to_dict
 from accounts.admin import AuditedAdminMixin
 from accounts.audit import Event, client_ip, record_event
 
-from .models import AuthenticationArrangement, ConnectivityTestWindow, SpecialHours
+from .models import (
+    AuthenticationArrangement,
+    ConnectivityTestWindow,
+    OvernightReport,
+    SpecialHours,
+    TerminalFunction,
+)
 
 
 @admin.register(AuthenticationArrangement)
@@ -15,6 +21,36 @@ class AuthenticationArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not AuthenticationArrangement.objects.exists()
+
+
+@admin.register(TerminalFunction)
+class TerminalFunctionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The terminal menu's catalogue (SPEC T1): which business user groups offer a function."""
+
+    m2m_fields = ("user_groups",)
+    list_display = ["code", "name", "menu_group"]
+    list_filter = ["menu_group", "user_groups__clearing_house"]
+    search_fields = ["code", "name", "user_groups__code"]
+    filter_horizontal = ["user_groups"]
+
+
+@admin.register(OvernightReport)
+class OvernightReportAdmin(admin.ModelAdmin):
+    """Written only by the nightly job and ``manage.py overnight_reports`` (SPEC T2)."""
+
+    list_display = ["participant", "business_date", "kind", "size", "generated_at"]
+    list_filter = ["kind", "business_date"]
+    search_fields = ["participant__participant_id", "participant__name"]
+    list_select_related = ["participant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- Operation hours and connectivity test (SPEC S2, S3) -------------------------------------

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -137,3 +138,98 @@ class ConnectivityTestWindow(models.Model):
         start = timezone.localtime(self.starts_at).strftime("%d-%b-%Y %H:%M")
         end = timezone.localtime(self.ends_at).strftime("%H:%M")
         return f"Connectivity test {start}-{end} HKT"
+
+
+# --- Terminal menu and overnight reports (SPEC T1, T2) ---------------------------------------
+
+
+class MenuGroup(models.TextChoices):
+    """The headings of the terminal menu, in the order it shows them."""
+
+    ENQUIRY = "ENQUIRY", "Enquiry"
+    SETTLEMENT = "SETTLEMENT", "Settlement"
+    DEPOSITORY = "DEPOSITORY", "Depository"
+    NOMINEE = "NOMINEE", "Nominee"
+    CLEARING = "CLEARING", "Clearing"
+    COLLATERAL = "COLLATERAL", "Collateral"
+
+
+class TerminalFunctionManager(models.Manager):
+    def seed_demo(self) -> list[str]:
+        """The demo catalogue (``terminal.catalogue``): create the missing functions, bound to
+        the demo business user groups that exist; never touch an existing one. Called by
+        ``accounts.demo.seed_demo`` (accounts may import only this module of terminal)."""
+        from .catalogue import seed_demo_functions
+
+        return seed_demo_functions(self.model)
+
+
+class TerminalFunction(models.Model):
+    """An online function of the terminal menu, offered to the holders of its business user
+    groups (SPEC T1). The business functions themselves are outside the documents: each page
+    says what the function is and "Function not available"."""
+
+    code = models.CharField(
+        max_length=20, unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9-]*$",
+                                   "Capitals, digits and hyphens, e.g. SI-MAINT.")],
+        help_text="Part of the page's address (/functions/<code>/), e.g. SI-MAINT.",
+    )
+    name = models.CharField(max_length=120)
+    menu_group = models.CharField(max_length=10, choices=MenuGroup.choices)
+    description = models.TextField(help_text="What the function is, shown on its page.")
+    user_groups = models.ManyToManyField(
+        "accounts.BusinessUserGroup", blank=True, related_name="terminal_functions",
+        verbose_name="business user groups",
+        help_text="Users holding any of these groups see the function in their menu.",
+    )
+
+    objects = TerminalFunctionManager()
+
+    class Meta:
+        verbose_name = "terminal function"
+        ordering = ["menu_group", "name"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class ReportKind(models.TextChoices):
+    """The overnight reports, in the order the download page lists a day's reports."""
+
+    USER_PROFILE_LISTING = "USER_PROFILE_LISTING", "User Profile Listing"
+    USER_MAINTENANCE = "USER_MAINTENANCE", "User Maintenance Activity Report"
+    LOGIN_ACTIVITY = "LOGIN_ACTIVITY", "Login Activity Report"
+
+
+class OvernightReport(models.Model):
+    """One overnight report file of a participant for a business date (SPEC T2).
+
+    The file is in the reports storage (``STORAGES["overnight_reports"]``) under
+    ``file_name``; writing the same report again replaces the file and updates this row.
+    """
+
+    participant = models.ForeignKey(
+        "accounts.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    business_date = models.DateField()
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField("size (bytes)")
+    generated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-business_date", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "business_date", "kind"],
+                name="one_overnight_report_per_date_and_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.business_date:%d-%b-%Y}"
+
+    @property
+    def download_name(self) -> str:
+        return self.file_name.rsplit("/", 1)[-1]
