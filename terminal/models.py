@@ -44,7 +44,6 @@ class AuthenticationArrangement(models.Model):
             return True
         return today is None and ConnectivityTestWindow.objects.covering(timezone.now()).exists()
 
-
     def smartcard_allowed(self, *, today=None) -> bool:
         """Login with smartcard until the decommissioning (SPEC S1, L10)."""
         return self.phase(today=today) != Phase.TWO_FA_ONLY
