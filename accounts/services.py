@@ -145,7 +145,7 @@ def _decide(user: User | None, *, correct: bool, reason: str, source_ip, unknown
         return PasswordCheck(PasswordOutcome.INVALID, message=invalid_message)
     if user.is_locked:
         record_event(Event.LOGIN_FAILURE, subject=user, source_ip=source_ip,
-                     outcome="FAILURE", reason="account locked")
+                     outcome="FAILURE", reason=REFUSED_LOCKED)
         return PasswordCheck(PasswordOutcome.LOCKED, user, locked_message(user))
     if not correct:
         # The attempt that locks still reads as a wrong password; the next one sees "locked".
@@ -198,6 +198,10 @@ def authenticate_smartcard(*, srn: str, password: str, source_ip: str | None = N
                    invalid_message=SMARTCARD_INVALID_MESSAGE)
 
 
+#: The audit reason of an attempt on an account that was locked when its turn came (SPEC A3).
+REFUSED_LOCKED = "refused: locked"
+
+
 def _counted_failures(user: User, *, now) -> int:
     since = now - timedelta(minutes=settings.CCASS_LOCKOUT_WINDOW_MINUTES)
     if user.failures_reset_at and user.failures_reset_at > since:
@@ -209,11 +213,14 @@ def login_failure_record(*, user: User, reason: str, source_ip: str | None = Non
     """Count one unsuccessful login attempt; lock on the 5th within 30 minutes (SPEC A3).
 
     Returns True when this attempt locked the account. An already locked account is not
-    counted further (it stays locked until an administrator unlocks it).
+    counted further (it stays locked until an administrator unlocks it), but the attempt is
+    still recorded: one that raced the lock and lost leaves its LOGIN_FAILURE too (issue 10).
     """
     with transaction.atomic():
         locked_user = User.objects.select_for_update().get(pk=user.pk)
         if locked_user.is_locked:
+            record_event(Event.LOGIN_FAILURE, subject=locked_user, source_ip=source_ip,
+                         outcome="FAILURE", reason=REFUSED_LOCKED)
             return False
         now = timezone.now()
         LoginFailure.objects.create(user=locked_user, at=now, reason=reason)

@@ -64,3 +64,26 @@ def test_a_success_racing_wrong_passwords_never_loses_a_count(end_user):
     assert not User.objects.get(pk=end_user.pk).is_locked
     authenticate_password(username="B0123401", password="Wrong-Password00!")
     assert User.objects.get(pk=end_user.pk).is_locked
+
+
+def test_every_racing_attempt_leaves_exactly_one_audit_record(end_user):
+    """Issue 10, defect 5: attempts that lose the race to the lock are recorded too.
+
+    Thirty wrong passwords at once: five are counted (the fifth locks), and each of the other
+    25 leaves a LOGIN_FAILURE saying it was refused because the account was locked when its
+    turn came, whether it saw the lock before or under the row lock.
+    """
+    run_at_once(
+        30,
+        lambda i: authenticate_password(
+            username="B0123401", password=f"Wrong-Password{i:02d}!", source_ip="10.0.0.9"
+        ),
+    )
+    user = User.objects.get(pk=end_user.pk)
+    failures = AuditRecord.objects.filter(event=Event.LOGIN_FAILURE, subject=user)
+    assert failures.count() == 30
+    assert LoginFailure.objects.filter(user=user).count() == 5
+    assert failures.exclude(reason="refused: locked").count() == 5
+    assert failures.filter(reason="refused: locked").count() == 25
+    assert AuditRecord.objects.filter(event=Event.ACCOUNT_LOCKED, subject=user).count() == 1
+    assert verify_chain().ok

@@ -105,7 +105,7 @@ def test_it_locks_after_five_wrong_passwords_and_then_shows_the_locked_message(c
     assert failures(end_user) == ["PASSWORD"] * 5
     assert locked_records(end_user) == 1
     assert AuditRecord.objects.filter(
-        event=Event.LOGIN_FAILURE, subject=end_user, reason="account locked"
+        event=Event.LOGIN_FAILURE, subject=end_user, reason="refused: locked"
     ).count() == 2
     assert not AuditRecord.objects.filter(event=Event.LOGIN_SUCCESS).exists()
 
