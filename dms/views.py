@@ -17,6 +17,7 @@ from accounts.otp import otp_channel
 from accounts.profile import profile_values
 from accounts.selectors import da_staffing_warning
 from accounts.services import email_warnings
+from accounts.spreadsheet import neutralise_row
 
 from . import selectors, services
 from .forms import (
@@ -354,8 +355,9 @@ def listing_csv_view(request):
     writer = csv.writer(response)
     writer.writerow(["User ID", "User Name", "Email", "Remarks"])
     for row in selectors.profiles(participant).iterator(chunk_size=2000):
-        writer.writerow([row.username, row.full_name, row.email,
-                         "Delegated Administrator" if row.is_da else ""])
+        # Names and emails are typed by people: never a formula in a spreadsheet (issue 10).
+        writer.writerow(neutralise_row([row.username, row.full_name, row.email,
+                                        "Delegated Administrator" if row.is_da else ""]))
     counts = services.user_counts(participant)
     writer.writerow([])
     writer.writerow(["MAX. NO. OF USERS", counts["max"]])

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.audit import Event
 from accounts.models import AuditRecord, Participant
+from accounts.spreadsheet import neutralise
 from dms import selectors as dms_selectors
 from dms import services as dms_services
 from dms.models import MaintenanceRequest
@@ -90,7 +91,13 @@ def _table(columns: list[tuple[str, int]], rows: list[list[str]]) -> list[str]:
         return "  ".join(f"{v:<{w}}" for v, (_, w) in zip(values, columns, strict=True)).rstrip()
 
     return [line([title for title, _ in columns]), line(["-" * w for _, w in columns]),
-            *(line(row) for row in rows)]
+            *(line(_cells(row)) for row in rows)]
+
+
+def _cells(row: list) -> list[str]:
+    """A row's values as safe cells: no formula when the file is opened in a spreadsheet, and
+    no line break that would forge a line of the report (issue 10)."""
+    return [neutralise(" ".join(str(v).splitlines()) if v is not None else "") for v in row]
 
 
 def _text(lines: list[str]) -> bytes:
