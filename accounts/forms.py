@@ -5,22 +5,30 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 
 MAX = settings.CCASS_PASSWORD_MAX_LENGTH
+TOO_LONG = f"The password may not be longer than {MAX} characters."
 
 
-def _password_field(label):
+def too_long(form) -> bool:
+    """Some field was given more than its ``max_length``: the view answers 400 (issue 10).
+
+    Such input is refused by the form itself, so nothing behind it (hashing, a lookup) runs.
+    """
+    return any(error.code == "max_length"
+               for errors in form.errors.as_data().values() for error in errors)
+
+
+def _password_field(label, autocomplete="new-password"):
     # max_length refuses absurd input before any hashing, with a clear message.
     return forms.CharField(
         label=label, strip=False, max_length=MAX,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"max_length": f"The password may not be longer than {MAX} characters."},
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        error_messages={"max_length": TOO_LONG},
     )
 
 
 class LoginForm(forms.Form):
     user_id = forms.CharField(label="User ID", max_length=150)  # Client Connect: an email
-    password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
-    )
+    password = _password_field("Password", autocomplete="off")
 
 
 class SmartcardForm(forms.Form):
@@ -89,10 +97,7 @@ class ChangePasswordNewForm(NewPasswordForm):
 
 
 def _current_password_field():
-    return forms.CharField(
-        label="Current password", strip=False, max_length=MAX,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    return _password_field("Current password", autocomplete="current-password")
 
 
 class ChangePasswordForm(ChangePasswordNewForm):
@@ -122,10 +127,7 @@ class StaffLoginForm(forms.Form):
     """The admin's login in one submit: User ID, password and the authenticator app's code."""
 
     username = forms.CharField(label="User ID", max_length=30)
-    password = forms.CharField(
-        label="Password", strip=False, max_length=MAX,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field("Password", autocomplete="current-password")
     otp_token = forms.CharField(
         label="OTP (ForgeRock Authenticator)", max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),

@@ -28,6 +28,7 @@ from .forms import (
     SmartcardForm,
     StaffLoginForm,
     UserIdForm,
+    too_long,
 )
 from .journey import Function, Portal, Stage
 from .selectors import da_staffing_warning
@@ -80,12 +81,15 @@ def login_view(request, portal=Portal.TERMINAL):
             if response := _follow(request, outcome):
                 return response
             error = outcome.error
+        elif too_long(form):
+            error = form.errors.get("password", form.errors.get("user_id"))[0]
         else:
             error = "Please enter your User ID and Password."
+    # Issue 10: over-long input is a 400, refused before any lookup or hashing.
     return render(request, "accounts/login.html", {
         "form": form, "error": error, "portal": portal, "function": function,
         "system": "CCASS",
-    })
+    }, status=400 if too_long(form) else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,7 +105,7 @@ def smartcard_login_view(request, portal=Portal.TERMINAL):
         error = outcome.error
     return render(request, "accounts/smartcard_login.html", {
         "form": form, "error": error, "portal": portal, "system": "CCASS",
-    }, status=400 if error else 200)
+    }, status=400 if error or too_long(form) else 200)
 
 
 # --- OTP (on-going login and SKIP THIS STEP) -------------------------------------------------
@@ -225,7 +229,7 @@ def password_expired_view(request, j, user):
         form.add_error("current_password", outcome.error)
     return render(request, "accounts/password_expired.html", {
         "form": form, "system": _system(user),
-    })
+    }, status=400 if too_long(form) else 200)
 
 
 # --- Forgot/Reset your password? (SPEC L3, L7) -----------------------------------------------
@@ -296,7 +300,7 @@ def reset_password_view(request, j, user):
         })
     return render(request, "accounts/reset_password.html", {
         "form": form, "system": _system(user),
-    })
+    }, status=400 if too_long(form) else 200)
 
 
 # --- after login: Change Password, AUTHENTICATION SETTINGS, Logout (SPEC L8, L9) ---------------
@@ -328,7 +332,7 @@ def _frame(request) -> dict:
 def _change_password_page(request, form, *, step):
     return render(request, "accounts/change_password.html", {
         "form": form, "step": step, **_frame(request),
-    })
+    }, status=400 if too_long(form) else 200)
 
 
 @never_cache
@@ -474,9 +478,10 @@ def staff_login_view(request, extra_context=None):
             return redirect(outcome.redirect)
         error = outcome.error
     elif request.method == "POST":
-        error = "Please enter your User ID, password and OTP."
+        error = (next(iter(form.errors.values()))[0] if too_long(form)
+                 else "Please enter your User ID, password and OTP.")
     return render(request, "admin/ccass_login.html", {
         "form": form, "error": error, "next": request.GET.get("next", ""),
         "title": "Log in", "site_header": "CCASS/CCMS Portal - HKEX administration",
         **(extra_context or {}),
-    })
+    }, status=400 if too_long(form) else 200)

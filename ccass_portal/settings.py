@@ -142,6 +142,12 @@ STORAGES = {
     },
 }
 
+# Issue 10: request bodies are capped. The largest form (a DMS profile with its limits, an
+# eService with its rows) is a few KB; a bigger body is refused with the portal's 400 page
+# (Django raises RequestDataTooBig / TooManyFieldsSent before any view runs).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+
 # Sessions: short inactivity timeout (SPEC L9), cookie only over HTTPS outside development.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -216,7 +222,9 @@ CCASS_LOCKOUT_THRESHOLD = 5
 CCASS_LOCKOUT_WINDOW_MINUTES = 30
 CCASS_OTP_FAILURES_PER_LOGIN_FAILURE = 3
 CCASS_PASSWORD_MAX_AGE_DAYS = 90
-CCASS_PASSWORD_MAX_LENGTH = 4096
+#: Issue 10: 128 characters, as the login and every other password field (forms) accept; a
+#: longer password is refused with 400 before any hashing (docs/decisions.md, password policy).
+CCASS_PASSWORD_MAX_LENGTH = 128
 CCASS_EMAIL_OTP_VALIDITY_SECONDS = 5 * 60
 CCASS_EMAIL_OTP_DIGITS = 8
 #: A half-finished login or reset (password given, OTP not yet) lapses after this long.

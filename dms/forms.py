@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import (
@@ -165,17 +166,26 @@ class ChangeProfileForm(ProfileForm):
                                    widget=LoneRadio)
 
 
+def _authorisation_code_field():
+    # The checker's password: the same cap as every password field, refused before hashing
+    # (issue 10).
+    limit = settings.CCASS_PASSWORD_MAX_LENGTH
+    return forms.CharField(
+        label="Authorisation Code", strip=False, max_length=limit, widget=forms.PasswordInput,
+        error_messages={"max_length": f"The Authorisation Code may not be longer than {limit} "
+                                      "characters."},
+    )
+
+
 class CheckerForm(forms.Form):
     checker_id = forms.CharField(label="Checker ID", max_length=30)
-    authorisation_code = forms.CharField(label="Authorisation Code", strip=False, max_length=4096,
-                                         widget=forms.PasswordInput)
+    authorisation_code = _authorisation_code_field()
 
 
 class CodeForm(forms.Form):
     """A checker acting from their own session: only their Authorisation Code."""
 
-    authorisation_code = forms.CharField(label="Authorisation Code", strip=False, max_length=4096,
-                                         widget=forms.PasswordInput)
+    authorisation_code = _authorisation_code_field()
 
 
 class RejectForm(CodeForm):

@@ -77,9 +77,10 @@ def test_it_checks_a_128_character_password_whole():
 
 
 def test_it_refuses_absurdly_long_input():
-    messages = errors_for("Ab1!" + "x" * 4093)
-    assert messages == ["The password may not be longer than 4096 characters."]
-    assert errors_for("Ab1!" + "x" * 4092) == []
+    # Issue 10: the cap is 128 characters (CCASS_PASSWORD_MAX_LENGTH).
+    messages = errors_for("Ab1!" + "x" * 125)
+    assert messages == ["The password may not be longer than 128 characters."]
+    assert errors_for("Ab1!" + "x" * 124) == []
 
 
 def test_it_keeps_the_common_password_check():
