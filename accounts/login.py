@@ -173,15 +173,15 @@ def password_step(request, *, portal: str, function: str, username: str,
     """"LOG IN": check the password (SPEC A3), then lead to the user's OTP step."""
     if (closed := closed_refusal(request, portal)) is not None:
         return closed
-    request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
     if portal != Portal.CONNECT and not otp_login_open():
         return Outcome(error=_otp_not_yet())
     result = services.authenticate_password(username=username, password=password,
                                             source_ip=client_ip(request),
                                             connect=portal == Portal.CONNECT)
     if not result.ok:
-        return Outcome(error=result.message)
+        return Outcome(error=result.message)  # refused: no session is written (issue 10)
     user = result.user
+    request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
     if user.password_expired():
         journey.start(request, stage=Stage.PASSWORD_EXPIRED, user_id=user.pk, portal=portal,
                       function=function, challenge_id=_new_half_login(request, user))
@@ -325,11 +325,11 @@ def smartcard_step(request, *, portal: str, srn: str, password: str) -> Outcome:
     """"Logon" with the smartcard and its password (SPEC L10): both factors at once."""
     if (closed := closed_refusal(request, portal)) is not None:
         return closed
-    request.session[journey.LANDING_KEY] = portal
     result = services.authenticate_smartcard(srn=srn, password=password,
                                              source_ip=client_ip(request))
     if not result.ok:
-        return Outcome(error=result.message)
+        return Outcome(error=result.message)  # refused: no session is written (issue 10)
+    request.session[journey.LANDING_KEY] = portal
     function = Function.SECURITY if portal == Portal.DMS else Function.ONLINE
     j = journey.Journey(stage="", user_id=result.user.pk, portal=portal, function=function)
     return complete(request, j, result.user, smartcard=True)

@@ -58,3 +58,13 @@ def verify_audit_chain_task() -> dict:
             "Audit chain broken at record %s: %s", report.first_bad_id, report.problem
         )
     return {"ok": report.ok, "checked": report.checked, "first_bad_id": report.first_bad_id}
+
+
+@shared_task(name="accounts.clear_expired_sessions", ignore_result=True, expires=60 * 60)
+def clear_expired_sessions() -> None:
+    """Daily: delete expired session rows, as ``manage.py clearsessions`` does (issue 10)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
