@@ -1,9 +1,9 @@
 """Shared fixtures: named people of the demo participant, and the service guards.
 
 Tests marked ``postgres`` need PostgreSQL (real row locks); ``celery_worker`` a Redis-backed
-worker; ``browser`` Debian's Chromium at /usr/bin/chromium. Outside CI they are skipped when the
-service is not configured; in CI (CI=true) they fail instead, so a missing service can never
-pass unnoticed.
+worker; ``browser`` Debian's Chromium at /usr/bin/chromium; ``two_hosts`` Debian's HAProxy at
+/usr/sbin/haproxy. Outside CI they are skipped when the service is not configured; in CI
+(CI=true) they fail instead, so a missing service can never pass unnoticed.
 """
 
 import os
@@ -16,6 +16,7 @@ from accounts.models import DARole, Participant, ParticipantKind, User
 
 STRONG_PASSWORD = "Correct-Horse9Battery!"  # 22 characters, every rule of SPEC A1
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; browser tests never download one
+HAPROXY = "/usr/sbin/haproxy"  # Debian's package: the load balancer of the two-host tests
 
 
 def _in_ci() -> bool:
@@ -35,6 +36,11 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
     if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
         message = f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+        if _in_ci():
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+    if item.get_closest_marker("two_hosts") and not os.path.exists(HAPROXY):
+        message = f"needs Debian's HAProxy at {HAPROXY}: apt-get install haproxy"
         if _in_ci():
             pytest.fail(f"CI: {message}")
         pytest.skip(message)
