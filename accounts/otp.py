@@ -19,7 +19,7 @@ from .audit import Event, record_event
 from .devices import Channel, otp_channel
 from .emails import queue_security_email
 from .models import EmailOTPDevice, OtpPurpose, User
-from .services import otp_failure_record
+from .services import find_user, otp_failure_record
 
 __all__ = ["Channel", "otp_channel"]  # re-exported: the pages ask this module
 
@@ -192,7 +192,7 @@ def totp_register(*, user: User, token: str, source_ip: str | None = None) -> bo
 
 def _device_change(*, target: User, actor: User, to_email: bool, source_ip) -> bool:
     with transaction.atomic():
-        User.objects.select_for_update().get(pk=target.pk)
+        User.objects.select_for_update(no_key=True).get(pk=target.pk)
         deleted, _ = TOTPDevice.objects.filter(user=target, confirmed=True).delete()
         if not deleted:
             return False
@@ -238,6 +238,51 @@ def reset_by_email_allowed(user: User) -> bool:
         and user.is_active
         and otp_channel(user) is None
     )
+
+
+def has_app(user: User | None) -> bool:
+    """Whether ``user`` has a registered app device: one query, for an unknown ID too, so the
+    reset's lookup costs the same for every User ID (issue 10)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def reset_email_queue(*, username: str, connect: bool) -> bool:
+    """"Input User ID" / REQUEST OTP of a reset: queue the worker's decision (SPEC L7, L4).
+
+    The request does the same for every User ID without an app device, unknown ones included:
+    it queues one task carrying the typed User ID and no code; :func:`reset_email_send` in the
+    worker decides what to mail. False if the queue cannot take it (the same for every ID).
+    """
+    from .tasks import send_reset_email
+
+    username = (username or "").strip()[:254]
+    try:
+        send_reset_email.apply_async(
+            args=[username, connect], expires=settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS
+        )
+    except Exception:
+        logger.exception("Could not queue a reset email")
+        return False
+    return True
+
+
+def reset_email_send(*, username: str, connect: bool) -> str:
+    """In the worker: the email a reset sends, if any (SPEC L7), at most one per User ID per
+    5 minutes (SPEC L4). An OTP bound to the reset for a profile that has not set up its OTP
+    channel; the "not available" notice for an initialised email-OTP user; nothing for an
+    unknown, locked, deleted or app User ID. Returns what it did.
+    """
+    user = find_user(username, connect=connect)
+    if user is None or not user.email or not user.is_active or user.is_locked:
+        return "nothing"
+    channel = otp_channel(user)
+    if channel is None:
+        return email_code_send(user=user, purpose=OtpPurpose.RESET, respect_cooldown=True
+                               ).outcome.value
+    if channel is Channel.EMAIL and email_cooldown_take(user=user):
+        queue_security_email(user=user, kind="reset_not_available")
+        return "notice"
+    return "nothing"
 
 
 def reset_code_verify(*, user: User | None, token: str, source_ip: str | None = None) -> bool:

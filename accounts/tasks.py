@@ -32,6 +32,18 @@ def send_otp_email(device_id: int, generated_at: str) -> bool:
     return True
 
 
+@shared_task(name="accounts.send_reset_email", acks_late=True, ignore_result=True)
+def send_reset_email(username: str, connect: bool) -> str:
+    """"Forgot/Reset your password?": decide and send what the typed User ID gets (SPEC L7).
+
+    The page queues this for every User ID without an app device, unknown ones included, so the
+    request reveals nothing; the caller sets ``expires``.
+    """
+    from .otp import reset_email_send
+
+    return reset_email_send(username=username, connect=connect)
+
+
 #: Notices (not OTPs) may arrive late: retry a failing SMTP server with back-off.
 NOTICE_TASK = {"ignore_result": True, "autoretry_for": (OSError,), "retry_backoff": True,
                "max_retries": 5}
