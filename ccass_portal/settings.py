@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database or Redis outage answers 503 "temporarily unavailable" (issue 10).
+    "ccass_portal.middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "ccass_portal.urls"

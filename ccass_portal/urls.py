@@ -21,6 +21,9 @@ class PortalAdminSite(OTPAdminSite):
 
 admin.site.__class__ = PortalAdminSite
 
+# An outage met outside a view (the session saved after it) answers 503 too (issue 10).
+handler500 = "ccass_portal.middleware.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("dms/", include(([
