@@ -6,6 +6,11 @@ the rows it decides on (``select_for_update``), checks the current state, saves 
 ``update_fields``, writes one audit record and queues its notices with ``on_commit``. Counts live
 in the database and change only under a row lock on the user, so concurrent attempts cannot lose
 or double a count.
+
+User and participant rows are locked ``FOR NO KEY UPDATE`` (``no_key=True``): their keys never
+change, and the audit records that other transactions insert (holding the audit chain's head)
+take a key-share lock on the rows they name; a plain ``FOR UPDATE`` here would wait on the head
+while they wait on the row, a deadlock (found by the two-host test).
 """
 
 import enum
@@ -217,7 +222,7 @@ def login_failure_record(*, user: User, reason: str, source_ip: str | None = Non
     still recorded: one that raced the lock and lost leaves its LOGIN_FAILURE too (issue 10).
     """
     with transaction.atomic():
-        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if locked_user.is_locked:
             record_event(Event.LOGIN_FAILURE, subject=locked_user, source_ip=source_ip,
                          outcome="FAILURE", reason=REFUSED_LOCKED)
@@ -261,7 +266,7 @@ def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
     Returns True when this entry locked the account.
     """
     with transaction.atomic():
-        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if locked_user.is_locked:
             return False
         streak = locked_user.otp_failure_streak + 1
@@ -286,7 +291,7 @@ def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
 def login_success_record(*, user: User, source_ip: str | None = None, channel: str = "") -> bool:
     """A completed 2FA login: resets the counts (SPEC A3). False if locked meanwhile."""
     with transaction.atomic():
-        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if locked_user.is_locked or login_eligibility_problem(locked_user):
             return False
         now = timezone.now()
@@ -312,7 +317,7 @@ def password_set(
     """
     validate_password(raw_password, user=user)
     with transaction.atomic():
-        locked_user = User.objects.select_for_update().get(pk=user.pk)
+        locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         validate_password(raw_password, user=locked_user)
         locked_user.set_password(raw_password)
         locked_user.password_set_at = timezone.now()
@@ -415,8 +420,8 @@ PROFILE_CHANGED_MESSAGE = (
 def _lock(target: User) -> User:
     # of=("self",): lock the user row only (PostgreSQL refuses FOR UPDATE on the nullable side
     # of the participant join).
-    return User.objects.select_for_update(of=("self",)).select_related("participant").get(
-        pk=target.pk)
+    return User.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "participant").get(pk=target.pk)
 
 
 def _refresh(target: User, locked: User, fields) -> None:
@@ -603,7 +608,7 @@ def user_create(*, participant: Participant, actor: User, username: str, values:
     lock taken here serialises every creation of that participant.
     """
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         used = User.objects.filter(participant=participant, is_active=True).count()
         if used >= participant.max_users:
             raise ActionRefused(
@@ -662,7 +667,7 @@ def participant_quota_set(*, target: Participant, actor: User, max_users: int,
                           source_ip: str | None = None, details: dict | None = None) -> bool:
     """Set MAX. NO. OF USERS (SPEC P5): only a completed eService DA4 raises it."""
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=target.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=target.pk)
         if max_users < 0:
             raise ActionRefused("MAX. NO. OF USERS cannot be negative.")
         if participant.max_users == max_users:

@@ -149,7 +149,7 @@ def request_create(*, maker: User, username: str, values: dict, source_ip=None):
     username = (username or "").strip().upper()
     with transaction.atomic():
         # The participant row lock serialises makers racing for the last spare account.
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         if problem := _maker_problem(maker, participant):
             raise DmsRefused(problem)
         if problem := user_id_problem(username, prefix=participant.user_id_prefix, is_da=False):
@@ -287,7 +287,7 @@ def _decide(req_id: int, name: str, *, checker_id: str, authorisation_code: str,
         if req.expires_at <= timezone.now():
             raise DmsRefused("This request has expired at the end of the business day; "
                              "please make it again.")
-        locked_checker = User.objects.select_for_update().get(pk=checker.pk)
+        locked_checker = User.objects.select_for_update(no_key=True).get(pk=checker.pk)
         if problem := _checker_problem(locked_checker, req):
             raise DmsRefused(problem)
 

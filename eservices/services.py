@@ -310,7 +310,7 @@ def next_free_da_user_id(participant: Participant) -> str | None:
 
 
 def _apply_da3(record: EService, actor: User, source_ip) -> dict:
-    participant = Participant.objects.select_for_update().get(pk=record.participant_id)
+    participant = Participant.objects.select_for_update(no_key=True).get(pk=record.participant_id)
     if found := rules.problems(record.form, participant, record.submitted):
         raise EServiceRefused([message for _, message in found])
     details = {"eservice": record.reference}
@@ -354,7 +354,7 @@ def _apply_da3(record: EService, actor: User, source_ip) -> dict:
 
 def _apply_da4(record: EService, actor: User, source_ip) -> dict:
     granted = int(record.submitted["accounts"])
-    participant = Participant.objects.select_for_update().get(pk=record.participant_id)
+    participant = Participant.objects.select_for_update(no_key=True).get(pk=record.participant_id)
     before = participant.max_users
     accounts.participant_quota_set(
         target=participant, actor=actor, max_users=before + granted, source_ip=source_ip,
