@@ -223,8 +223,11 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
     # A broker that is down must never hang a request: fail fast, the caller reports it.
     CELERY_BROKER_CONNECTION_TIMEOUT = 2
-    CELERY_BROKER_CONNECTION_RETRY = False
-    CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+    # Only the worker (and beat) read these: a worker whose Redis drops reconnects, for ever,
+    # instead of shutting down for good (issue 10). Publishing from a page does not retry
+    # (CELERY_TASK_PUBLISH_RETRY, the transport's max_retries below).
+    CELERY_BROKER_CONNECTION_RETRY = True
+    CELERY_BROKER_CONNECTION_MAX_RETRIES = None
     # Said explicitly (Celery 6 stops deriving it from BROKER_CONNECTION_RETRY): a worker that
     # starts while Redis is down exits at once and its supervisor (docker-compose
     # "restart: unless-stopped") starts it again.
