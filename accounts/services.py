@@ -268,6 +268,9 @@ def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
     with transaction.atomic():
         locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if locked_user.is_locked:
+            # Not counted (it stays locked), but recorded like every attempt (SPEC A3, R1).
+            record_event(Event.OTP_FAILURE, subject=locked_user, source_ip=source_ip,
+                         outcome="FAILURE", reason=REFUSED_LOCKED)
             return False
         streak = locked_user.otp_failure_streak + 1
         record_event(

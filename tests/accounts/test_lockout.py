@@ -199,3 +199,17 @@ def test_the_three_cases_take_about_the_same_time(end_user, participant):
     # ... and about the same time for all three.
     fastest, slowest = min(unknown, wrong, locked_cost), max(unknown, wrong, locked_cost)
     assert slowest < fastest * 2.5, (unknown, wrong, locked_cost)
+
+
+def test_a_wrong_otp_on_a_locked_account_is_recorded_not_counted(end_user):
+    """SPEC A3, R1: every attempt leaves one record, counted or not."""
+    from accounts.audit import Event
+    from accounts.models import AuditRecord, LoginFailure, User
+    from accounts.services import REFUSED_LOCKED, otp_failure_record
+
+    User.objects.filter(pk=end_user.pk).update(is_locked=True)
+    assert otp_failure_record(user=end_user) is False
+    record = AuditRecord.objects.get(event=Event.OTP_FAILURE, subject=end_user)
+    assert record.reason == REFUSED_LOCKED
+    assert not LoginFailure.objects.filter(user=end_user).exists()
+    assert User.objects.get(pk=end_user.pk).otp_failure_streak == 0
