@@ -232,6 +232,9 @@ if REDIS_URL:
     # starts while Redis is down exits at once and its supervisor (docker-compose
     # "restart: unless-stopped") starts it again.
     CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
+    # When the connection drops, tasks still running are cancelled (Celery 6's default, said now):
+    # they are late-acknowledged, so Redis gives them out again; otherwise a mail could go twice.
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 2,
         "socket_timeout": 2,
