@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .models import User
 
@@ -21,8 +22,18 @@ SECURITY_EMAIL_KINDS = {
 SECURITY_EMAIL_TEMPLATES = {"reset_not_available": "emails/reset_not_available.txt"}
 
 
+def in_language_of(user: User):
+    """Issue 11: a user's email is written in the language they last used (English prevails)."""
+    return translation.override(user.language or settings.LANGUAGE_CODE)
+
+
 def send_otp(*, user: User, token: str) -> None:
     """SPEC L4: subject "CCASS: One Time Password", body "One Time Password (OTP) for CCASS: N"."""
+    with in_language_of(user):
+        _send_otp(user=user, token=token)
+
+
+def _send_otp(*, user: User, token: str) -> None:
     system = user.system_name
     send_mail(
         subject=f"{system}: One Time Password",
@@ -34,6 +45,11 @@ def send_otp(*, user: User, token: str) -> None:
 
 def send_security_notice(*, user: User, kind: str) -> None:
     """Tell the user a security setting of theirs changed (no link: phishing-safe)."""
+    with in_language_of(user):
+        _send_security_notice(user=user, kind=kind)
+
+
+def _send_security_notice(*, user: User, kind: str) -> None:
     system = user.system_name
     send_mail(
         subject=f"{system}: {SECURITY_EMAIL_KINDS[kind]}",

@@ -17,7 +17,7 @@ from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -180,6 +180,8 @@ def password_step(request, *, portal: str, function: str, username: str,
     if not result.ok:
         return Outcome(error=result.message)  # refused: no session is written (issue 10)
     user = result.user
+    # Issue 11: the OTP email (and later ones) in the language of this page.
+    services.user_language_note(user=user, language=translation.get_language())
     request.session[journey.LANDING_KEY] = portal  # where a lapsed journey starts again
     if user.password_expired():
         journey.start(request, stage=Stage.PASSWORD_EXPIRED, user_id=user.pk, portal=portal,

@@ -264,6 +264,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     surname = models.CharField("Surname", max_length=60, blank=True)
     other_names = models.CharField("Other Names", max_length=100, blank=True)
     email = models.EmailField("Email", blank=True)
+    # Issue 11: the language the user last used (at "LOG IN" or the switch); their emails are
+    # written in it. Empty: English, the default.
+    language = models.CharField("Email language", max_length=10, blank=True, default="",
+                                editable=False)
     status = models.CharField(
         "User Status", max_length=8, choices=UserStatus.choices, default=UserStatus.ENABLED
     )

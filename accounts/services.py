@@ -549,6 +549,16 @@ def business_groups(*, participant: Participant, is_da: bool,
     return groups
 
 
+def user_language_note(*, user: User, language: str) -> None:
+    """Remember the language the user last used, for their emails (issue 11).
+
+    Not security state, so neither locked nor audited: one UPDATE, only when it changed.
+    """
+    if language and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 def user_profile_update(*, target: User, actor: User, values: dict, expected: dict | None = None,
                         source_ip: str | None = None, details: dict | None = None) -> bool:
     """Change a profile's values (SPEC D3): names, email, status, dates, limits, user groups.

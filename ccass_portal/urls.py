@@ -4,6 +4,7 @@ from django_otp.admin import OTPAdminSite
 
 from accounts import views as account_views
 from accounts.journey import Portal
+from ccass_portal.i18n import language_switch
 from dms import urls as dms_urls
 from eservices import urls as connect_urls
 
@@ -26,6 +27,7 @@ handler500 = "ccass_portal.middleware.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/language/", language_switch, name="set_language"),
     path("dms/", include(([
         path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
         path("login/smartcard/", account_views.smartcard_login_view, {"portal": Portal.DMS},
