@@ -1,10 +1,13 @@
 """The one way to write a security record (SPEC R1), and the check of the hash chain.
 
-Every record carries ``record_hash = sha256(previous_hash + canonical content)``. Appends are
-serialised by a row lock on the single :class:`AuditChainHead` row, so two concurrent appends
-never fork the chain. Call :func:`record_event` after a service has locked the rows it decides
-on, so the head lock is always taken after them (never before, which could deadlock); it is
-held until the service's transaction commits.
+Every record carries ``record_hash = sha256(previous_hash + canonical content)`` and extends
+one chain: its subject user's own, else its participant's, else the "system" chain (issue 10:
+one chain for all would make every login of every host wait for one row). Appends to a chain
+are serialised by a row lock on that chain's :class:`AuditChainHead`, so two concurrent appends
+never fork it; a login locks only its own user's head, which no other login waits for. Call
+:func:`record_event` after a service has locked the rows it decides on, so the head lock is
+always taken after them (never before, which could deadlock); it is held until the service's
+transaction commits. What this still guarantees is in docs/decisions.md ("The audit trail").
 """
 
 import hashlib
@@ -70,6 +73,15 @@ def compute_hash(record: AuditRecord, previous_hash: str) -> str:
     return hashlib.sha256((previous_hash + payload).encode()).hexdigest()
 
 
+def chain_of(*, subject=None, participant=None) -> str:
+    """The chain a record extends: the subject user's, else the participant's, else system."""
+    if getattr(subject, "pk", None) is not None:
+        return f"user:{subject.pk}"
+    if getattr(participant, "pk", None) is not None:
+        return f"participant:{participant.pk}"
+    return "system"
+
+
 def record_event(
     event: str,
     *,
@@ -86,13 +98,17 @@ def record_event(
     """Append one security record to the chain; joins the caller's transaction if any."""
     if participant is None:
         participant = getattr(subject, "participant", None) or getattr(actor, "participant", None)
+    chain = chain_of(subject=subject, participant=participant)
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
         if head is None:
-            # First record ever (or after a test flush): create the head, then lock it.
-            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
+            # The chain's first record: create its head (a racing first append waits on the
+            # unique chain, then finds it), then lock it.
+            AuditChainHead.objects.get_or_create(chain=chain,
+                                                 defaults={"last_hash": GENESIS_HASH})
+            head = AuditChainHead.objects.select_for_update().get(chain=chain)
         record = AuditRecord(
+            chain=chain,
             at=timezone.now(),
             event=event,
             outcome=outcome,
@@ -132,23 +148,33 @@ class ChainReport:
 
 
 def verify_chain() -> ChainReport:
-    """Walk every record in order and recompute its hash; report the first break."""
-    previous = GENESIS_HASH
+    """Walk every record in order, recompute its hash within its chain; report the first break.
+
+    Then each chain's head must name its newest record, so a removed newest record tells too.
+    """
+    previous: dict[str, str] = {}
+    last_id: dict[str, int] = {}
     checked = 0
-    last_id = None
     for record in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
-        if record.previous_hash != previous:
+        expected = previous.get(record.chain, GENESIS_HASH)
+        if record.previous_hash != expected:
             return ChainReport(checked, record.pk, "previous_hash does not match the record before")
-        if compute_hash(record, previous) != record.record_hash:
+        if compute_hash(record, expected) != record.record_hash:
             return ChainReport(checked, record.pk, "content does not match its hash")
-        previous = record.record_hash
-        last_id = record.pk
+        previous[record.chain] = record.record_hash
+        last_id[record.chain] = record.pk
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_hash != previous or head.last_record_id != last_id):
-        return ChainReport(checked, None, "the newest record is missing (chain head disagrees)")
-    if head is None and checked:
-        return ChainReport(checked, None, "chain head is missing")
+    heads = {head.chain: head for head in AuditChainHead.objects.all()}
+    for chain, newest in previous.items():
+        head = heads.pop(chain, None)
+        if head is None:
+            return ChainReport(checked, None, f"chain head of {chain} is missing")
+        if head.last_hash != newest or head.last_record_id != last_id[chain]:
+            return ChainReport(checked, None,
+                               f"the newest record of {chain} is missing (chain head disagrees)")
+    for chain, head in heads.items():
+        if head.last_record_id is not None:
+            return ChainReport(checked, None, f"every record of {chain} is missing")
     return ChainReport(checked, None, "")
 
 

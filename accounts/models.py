@@ -488,6 +488,9 @@ class AuditRecord(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    #: The chain the record extends (issue 10): its subject's own ("user:<id>"), else its
+    #: participant's, else "system"; records before chains were split are in "global".
+    chain = models.CharField(max_length=40, default="global")
     previous_hash = models.CharField(max_length=64)
     record_hash = models.CharField(max_length=64, unique=True)
 
@@ -499,13 +502,14 @@ class AuditRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest record's hash; locking it serialises appends."""
+    """The newest record's hash of one chain; locking it serialises that chain's appends."""
 
+    chain = models.CharField(max_length=40, unique=True, default="global")
     last_hash = models.CharField(max_length=64)
     last_record_id = models.BigIntegerField(null=True)
 
     def __str__(self):
-        return f"audit chain head at record {self.last_record_id}"
+        return f"audit chain {self.chain} at record {self.last_record_id}"
 
 
 # --- Email OTP (SPEC L4) ---------------------------------------------------------------------
