@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Phase(models.TextChoices):
@@ -143,14 +144,15 @@ class ConnectivityTestWindow(models.Model):
 
 
 class MenuGroup(models.TextChoices):
-    """The headings of the terminal menu, in the order it shows them."""
+    """The headings of the terminal menu, in the order it shows them (labels translated when
+    shown, issue 11)."""
 
-    ENQUIRY = "ENQUIRY", "Enquiry"
-    SETTLEMENT = "SETTLEMENT", "Settlement"
-    DEPOSITORY = "DEPOSITORY", "Depository"
-    NOMINEE = "NOMINEE", "Nominee"
-    CLEARING = "CLEARING", "Clearing"
-    COLLATERAL = "COLLATERAL", "Collateral"
+    ENQUIRY = "ENQUIRY", _("Enquiry")
+    SETTLEMENT = "SETTLEMENT", _("Settlement")
+    DEPOSITORY = "DEPOSITORY", _("Depository")
+    NOMINEE = "NOMINEE", _("Nominee")
+    CLEARING = "CLEARING", _("Clearing")
+    COLLATERAL = "COLLATERAL", _("Collateral")
 
 
 class TerminalFunctionManager(models.Manager):
@@ -196,9 +198,9 @@ class TerminalFunction(models.Model):
 class ReportKind(models.TextChoices):
     """The overnight reports, in the order the download page lists a day's reports."""
 
-    USER_PROFILE_LISTING = "USER_PROFILE_LISTING", "User Profile Listing"
-    USER_MAINTENANCE = "USER_MAINTENANCE", "User Maintenance Activity Report"
-    LOGIN_ACTIVITY = "LOGIN_ACTIVITY", "Login Activity Report"
+    USER_PROFILE_LISTING = "USER_PROFILE_LISTING", _("User Profile Listing")
+    USER_MAINTENANCE = "USER_MAINTENANCE", _("User Maintenance Activity Report")
+    LOGIN_ACTIVITY = "LOGIN_ACTIVITY", _("Login Activity Report")
 
 
 class OvernightReport(models.Model):

@@ -4,14 +4,23 @@ Each report is a text file in the layout of the DMS "User Profile Listing" (SPEC
 fixed-width columns, totals lines and "*** END OF REPORT ***". They are built from the system's
 own data of one business date (Hong Kong time, midnight to midnight). Writing them is
 :func:`terminal.services.overnight_reports_write`.
+
+Languages (issue 11): the stored file is English, which prevails; every heading, column title
+and totals label is marked for translation, and :func:`bilingual` gives the file a reader of
+the Chinese pages downloads: each of those lines followed by its Traditional Chinese line, the
+values (User IDs, names, audit events and reasons, as recorded) unchanged.
 """
 
 import datetime as dt
+import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import Storage, storages
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from accounts.audit import Event
 from accounts.models import AuditRecord, Participant
@@ -24,10 +33,13 @@ from . import schedule
 from .models import ReportKind
 
 HKT = ZoneInfo("Asia/Hong_Kong")
+# ``_`` is gettext_noop: the file is written in English; makemessages extracts the marked words
+# and only bilingual() translates them.
+
 #: The ``STORAGES`` alias of the report files: a folder (``CCASS_REPORTS_STORAGE_DIR``) by
 #: default; any Django storage backend (e.g. an S3-like one) can take its place in settings.
 STORAGE_ALIAS = "overnight_reports"
-END = "*** END OF REPORT ***"
+END = _("*** END OF REPORT ***")
 
 #: Audit events that change a profile or its security state, outside the DMS requests (HKEX
 #: eServices and admin, lockouts, self-service password and device changes).
@@ -74,14 +86,23 @@ def _when(value: dt.datetime | None) -> str:
     return f"{timezone.localtime(value):%d-%b-%Y %H:%M:%S}" if value else ""
 
 
+TITLE_GAP = "  "
+LABEL_GAP = " : "
+
+
 def _header(title: str, participant: Participant, day: dt.date, generated_at) -> list[str]:
     return [
-        f"{participant.system_name}  {title}",
-        f"PARTICIPANT : {participant}",
-        f"BUSINESS DATE : {day:%d-%b-%Y}",
-        f"RUN AT : {_when(generated_at)} HKT",
+        f"{participant.system_name}{TITLE_GAP}{title}",
+        _line(_("PARTICIPANT"), participant),
+        _line(_("BUSINESS DATE"), f"{day:%d-%b-%Y}"),
+        _line(_("RUN AT"), f"{_when(generated_at)} HKT"),
         "",
     ]
+
+
+def _line(label: str, value) -> str:
+    """``LABEL : value``: a header or totals line."""
+    return f"{label}{LABEL_GAP}{value}"
 
 
 def _table(columns: list[tuple[str, int]], rows: list[list[str]]) -> list[str]:
@@ -118,13 +139,14 @@ def user_profile_listing(participant: Participant, day: dt.date, *, generated_at
     ]
     counts = dms_services.user_counts(participant)
     return _text([
-        *_header("USER PROFILE LISTING", participant, day, generated_at),
-        *_table([("User ID", 8), ("User Name", 30), ("Email", 40), ("Remarks", 23)], rows),
+        *_header(_("USER PROFILE LISTING"), participant, day, generated_at),
+        *_table([(_("User ID"), 8), (_("User Name"), 30), (_("Email"), 40),
+                 (_("Remarks"), 23)], rows),
         "",
-        f"MAX. NO. OF USERS : {counts['max']}",
-        f"TOTAL NO. OF USERS : {counts['total']}",
-        f"TOTAL NO. OF DELEGATED ADMINISTRATORS : {counts['das']}",
-        f"TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS : {counts['users']}",
+        _line(_("MAX. NO. OF USERS"), counts["max"]),
+        _line(_("TOTAL NO. OF USERS"), counts["total"]),
+        _line(_("TOTAL NO. OF DELEGATED ADMINISTRATORS"), counts["das"]),
+        _line(_("TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS"), counts["users"]),
         END,
     ])
 
@@ -152,17 +174,17 @@ def user_maintenance_activity(participant: Participant, day: dt.date, *, generat
         for record in events
     ]
     return _text([
-        *_header("USER MAINTENANCE ACTIVITY REPORT", participant, day, generated_at),
-        "MAINTENANCE REQUESTS (MAKER-CHECKER)",
-        *_table([("Made at", 20), ("Function", 19), ("User ID", 8), ("Maker", 8),
-                 ("Checker", 8), ("Status", 21), ("Decided at", 20)], request_rows),
+        *_header(_("USER MAINTENANCE ACTIVITY REPORT"), participant, day, generated_at),
+        _("MAINTENANCE REQUESTS (MAKER-CHECKER)"),
+        *_table([(_("Made at"), 20), (_("Function"), 19), (_("User ID"), 8), (_("Maker"), 8),
+                 (_("Checker"), 8), (_("Status"), 21), (_("Decided at"), 20)], request_rows),
         "",
-        "PROFILE EVENTS",
-        *_table([("At", 20), ("Event", 17), ("User ID", 8), ("By", 9), ("Outcome", 7),
-                 ("Reason", 30)], event_rows),
+        _("PROFILE EVENTS"),
+        *_table([(_("At"), 20), (_("Event"), 17), (_("User ID"), 8), (_("By"), 9),
+                 (_("Outcome"), 7), (_("Reason"), 30)], event_rows),
         "",
-        f"TOTAL NO. OF MAINTENANCE REQUESTS : {len(request_rows)}",
-        f"TOTAL NO. OF PROFILE EVENTS : {len(event_rows)}",
+        _line(_("TOTAL NO. OF MAINTENANCE REQUESTS"), len(request_rows)),
+        _line(_("TOTAL NO. OF PROFILE EVENTS"), len(event_rows)),
         END,
     ])
 
@@ -180,12 +202,12 @@ def login_activity(participant: Participant, day: dt.date, *, generated_at) -> b
         rows.append([_when(record.at), record.subject_label, record.event, record.outcome,
                      record.reason, record.source_ip or ""])
     return _text([
-        *_header("LOGIN ACTIVITY REPORT", participant, day, generated_at),
-        *_table([("At", 20), ("User ID", 8), ("Event", 14), ("Outcome", 7), ("Reason", 30),
-                 ("Address", 15)], rows),
+        *_header(_("LOGIN ACTIVITY REPORT"), participant, day, generated_at),
+        *_table([(_("At"), 20), (_("User ID"), 8), (_("Event"), 14), (_("Outcome"), 7),
+                 (_("Reason"), 30), (_("Address"), 15)], rows),
         "",
-        f"TOTAL NO. OF SUCCESSFUL LOGINS : {successes}",
-        f"TOTAL NO. OF UNSUCCESSFUL LOGINS : {failures}",
+        _line(_("TOTAL NO. OF SUCCESSFUL LOGINS"), successes),
+        _line(_("TOTAL NO. OF UNSUCCESSFUL LOGINS"), failures),
         END,
     ])
 
@@ -203,3 +225,74 @@ def file_name(participant: Participant, day: dt.date, kind: str) -> str:
     stem = BUILDERS[kind][1]
     pid = participant.participant_id
     return f"{pid}/{day:%Y-%m-%d}/{pid}_{day:%Y%m%d}_{stem}.txt"
+
+
+# --- the reader's language (issue 11) --------------------------------------------------------
+
+#: The titles, section headings and labels the builders write, the lines bilingual() follows
+#: with their Chinese. (Column titles are recognised by the dashes under them.)
+TITLES = {_("USER PROFILE LISTING"), _("USER MAINTENANCE ACTIVITY REPORT"),
+          _("LOGIN ACTIVITY REPORT")}
+SECTIONS = {_("MAINTENANCE REQUESTS (MAKER-CHECKER)"), _("PROFILE EVENTS"), END}
+LABELS = {
+    _("PARTICIPANT"), _("BUSINESS DATE"), _("RUN AT"), _("MAX. NO. OF USERS"),
+    _("TOTAL NO. OF USERS"), _("TOTAL NO. OF DELEGATED ADMINISTRATORS"),
+    _("TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS"),
+    _("TOTAL NO. OF MAINTENANCE REQUESTS"), _("TOTAL NO. OF PROFILE EVENTS"),
+    _("TOTAL NO. OF SUCCESSFUL LOGINS"), _("TOTAL NO. OF UNSUCCESSFUL LOGINS"),
+}
+_DASHES = re.compile(r"^-+(  -+)*$")
+BILINGUAL_LANGUAGE = "zh-hant"
+
+
+def _width(text: str) -> int:
+    """Columns a monospaced viewer gives ``text``: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _chinese_titles(titles: str, dashes: str) -> str:
+    """The column titles line in Chinese, each padded to its column (the dashes' widths)."""
+    widths = [len(run) for run in dashes.split("  ")]
+    names = re.split(r" {2,}", titles.strip())
+    if len(names) != len(widths):  # not a line this module wrote: leave it alone
+        return ""
+    cells = [gettext(name) + " " * max(width - _width(gettext(name)), 0)
+             for name, width in zip(names, widths, strict=True)]
+    return "  ".join(cells).rstrip()
+
+
+def _chinese(line: str, following: str) -> str | None:
+    """The Chinese line to write under ``line`` (``following`` is the next line), or None."""
+    if _DASHES.match(following):
+        return _chinese_titles(line, following) or None
+    if line in SECTIONS:
+        return gettext(line)
+    system, _gap, title = line.partition(TITLE_GAP)
+    if title in TITLES:
+        return f"{system}{TITLE_GAP}{gettext(title)}"
+    label, gap, value = line.partition(LABEL_GAP)
+    if gap and label in LABELS:
+        return f"{gettext(label)}{LABEL_GAP}{value}"
+    return None
+
+
+def bilingual(content: bytes) -> bytes:
+    """An English report file with, beneath each title, heading, column titles and label line,
+    the same line in Traditional Chinese (English first: it prevails). The table rows (values
+    as recorded) are left as they are."""
+    lines = content.decode().split("\n")
+    out, in_table = [], False
+    with translation.override(BILINGUAL_LANGUAGE):
+        for i, line in enumerate(lines):
+            out.append(line)
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if in_table:
+                in_table = line != ""
+                continue
+            if _DASHES.match(line):
+                in_table = True
+                continue
+            chinese = _chinese(line, following)
+            if chinese is not None:
+                out.append(chinese)
+    return "\n".join(out).encode()

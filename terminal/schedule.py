@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from .models import ConnectivityTestWindow, ScheduledService, SpecialHours
 
@@ -39,15 +40,24 @@ WEEKLY_HOURS = {
 HORIZON = dt.timedelta(days=400)
 
 #: The page's words for each service (the landing pages do not know the user's clearing
-#: house, so the terminal is "CCASS/CCMS Terminal" as on the landing page).
+#: house, so the terminal is "CCASS/CCMS Terminal" as on the landing page): closed, and closed
+#: until a known moment (issue 11: whole sentences, translated when shown).
 CLOSED = {
-    ScheduledService.TERMINAL: ("CCASS/CCMS Terminal is closed.", "It opens"),
-    ScheduledService.DMS: ("Security Management Functions (DMS) are closed.", "They open"),
+    ScheduledService.TERMINAL: (
+        gettext_lazy("CCASS/CCMS Terminal is closed."),
+        gettext_lazy("CCASS/CCMS Terminal is closed. It opens on %(day)s at %(time)s HKT."),
+    ),
+    ScheduledService.DMS: (
+        gettext_lazy("Security Management Functions (DMS) are closed."),
+        gettext_lazy("Security Management Functions (DMS) are closed. They open on %(day)s at "
+                     "%(time)s HKT."),
+    ),
 }
 
-CONNECTIVITY_TEST_NOTICE = (
-    "Connectivity test: logging in works, but every terminal function shows \u201cFunction not "
-    "available\u201d and no reports are offered."
+#: The English text (tests compare it); the page shows ``gettext(CONNECTIVITY_TEST_NOTICE)``.
+CONNECTIVITY_TEST_NOTICE = gettext_noop(
+    "Connectivity test: logging in works, but every terminal function shows “Function not "
+    "available” and no reports are offered."
 )
 
 
@@ -143,12 +153,15 @@ def service_state(service: str, now: dt.datetime | None = None) -> ServiceState:
 
 
 def closed_message(service: str, opens_at: dt.datetime | None) -> str:
-    """"CCASS/CCMS Terminal is closed. It opens on Monday 28-Dec-2026 at 07:00 HKT." """
-    closed, opens = CLOSED[service]
+    """"CCASS/CCMS Terminal is closed. It opens on Monday 28-Dec-2026 at 07:00 HKT." in the
+    active language (Chinese: "... 將於2026年12月28日（星期一）07:00（香港時間）開放。")."""
+    closed, closed_until = CLOSED[service]
     if opens_at is None:
-        return closed
+        return str(closed)
     local = opens_at.astimezone(HKT)
-    return f"{closed} {opens} on {local:%A %d-%b-%Y} at {local:%H:%M} HKT."
+    # Django's date format with its own weekday names, so English reads as before.
+    day = dateformat.format(local, pgettext("date format", "l d-M-Y"))
+    return closed_until % {"day": day, "time": f"{local:%H:%M}"}
 
 
 def closed_notice(service: str, now: dt.datetime | None = None) -> str | None:

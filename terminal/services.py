@@ -3,9 +3,10 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Participant
 
@@ -25,7 +26,10 @@ def report_write(*, participant: Participant, business_date: dt.date, kind: str,
     """
     now = now or timezone.now()
     build, _ = reports.BUILDERS[kind]
-    content = build(participant, business_date, generated_at=now)
+    # The stored file is English whoever runs the job (issue 11: English prevails; a reader of
+    # the Chinese pages downloads it with the Chinese lines added, reports.bilingual).
+    with translation.override(settings.LANGUAGE_CODE):
+        content = build(participant, business_date, generated_at=now)
     name = reports.file_name(participant, business_date, kind)
     storage = reports.storage()
     with transaction.atomic():

@@ -1,8 +1,11 @@
 """CCASS/CCMS Terminal landing page, the menu after login and the overnight reports (SPEC L1,
 T1, T2, S3)."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,7 +38,7 @@ def home_view(request):
     return render(request, "terminal/home.html", {
         "system": user.system_name,
         "connectivity_test": connectivity_test,
-        "connectivity_notice": schedule.CONNECTIVITY_TEST_NOTICE,
+        "connectivity_notice": _(schedule.CONNECTIVITY_TEST_NOTICE),
         "menu": selectors.menu(user) if online else None,
         "overnight": overnight,
         "report_days": (selectors.report_days(user.participant)
@@ -63,7 +66,8 @@ def function_view(request, code):
 @otp_verified_required
 def report_download_view(request, report_id):
     """One of the user's participant's overnight reports; any other reads as unknown (404).
-    None is offered during a connectivity test (SPEC S3): back to the page saying so."""
+    None is offered during a connectivity test (SPEC S3): back to the page saying so. A reader
+    of the Chinese pages gets the file with the Chinese lines added (issue 11)."""
     _, overnight = _offers(request)
     report = selectors.report_of(request.user.participant, report_id) if overnight else None
     if report is None:
@@ -74,5 +78,12 @@ def report_download_view(request, report_id):
         file = reports.storage().open(report.file_name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    if translation.get_language() == reports.BILINGUAL_LANGUAGE:
+        with file:
+            response = HttpResponse(reports.bilingual(file.read()),
+                                    content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(
+            True, report.download_name)
+        return response
     return FileResponse(file, as_attachment=True, filename=report.download_name,
                         content_type="text/plain; charset=utf-8")
