@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Issue 11: /healthz answers before everything else: no session, no login, no host or
+    # HTTPS redirect in the load balancer's way, no generic outage page (ccass_portal/health.py).
+    "ccass_portal.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
