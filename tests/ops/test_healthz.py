@@ -7,8 +7,10 @@ no worker listening.
 """
 
 import contextlib
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -223,3 +225,35 @@ def test_the_compose_probe_exits_0_when_healthy_and_1_naming_the_part_when_not(
     down = subprocess.run(probe, capture_output=True, text=True, timeout=10)  # noqa: S603
     assert (down.returncode, down.stdout.splitlines()[0]) == (
         1, "database: Unavailable: the database did not answer")
+
+
+@pytest.fixture
+def silent_server():
+    """A port that accepts connections and never answers: a hung server, not a closed one."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept_for_ever():
+        with contextlib.suppress(OSError):  # closed at the end of the test
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept_for_ever, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+@pytest.mark.celery_worker
+def test_it_answers_within_2_s_when_redis_hangs(client, settings, silent_server):
+    """The worker check is abandoned at 1.5 s while its thread still waits on the broker."""
+    with redis_at(settings, f"redis://127.0.0.1:{silent_server}/0"):
+        client.get("/healthz")  # a host that has answered before (Django and kombu loaded)
+        response = healthz(client)
+
+    assert (response.status_code, parts(response)) == (503, {
+        "database": "OK",
+        "Redis": "Unavailable: Unable to connect to Redis: Timeout.",
+        "Celery worker": "Unavailable: Timed out after 0.5 seconds",
+    })
