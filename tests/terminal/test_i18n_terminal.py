@@ -13,6 +13,8 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.utils import translation
 
+from accounts.models import DARole
+from dms.models import MaintenanceRequest, RequestKind
 from terminal import reports, services
 from terminal.models import OvernightReport, ReportKind
 from tests.dms.conftest import initialised
@@ -156,9 +158,15 @@ def report_dir(settings, tmp_path):
 
 @pytest.fixture
 def listing(participant, report_dir):
-    """Tonight's reports of a participant with one user, written while Chinese is active."""
+    """Tonight's reports of a participant with one user and a maker's pending request, written
+    while Chinese is active."""
     user = initialised(participant, "B0123401")
+    maker = initialised(participant, "B01234X1", DARole.MAKER)
     day = reports.recent_business_days(1)[0]
+    made = dt.datetime.combine(day, dt.time(12), tzinfo=HKT)
+    MaintenanceRequest.objects.create(
+        participant=participant, kind=RequestKind.CREATE, username="B0123405", maker=maker,
+        created_at=made, expires_at=made + dt.timedelta(days=1))
     with translation.override("zh-hant"):
         services.overnight_reports_write(business_date=day, participants=[participant])
     report = OvernightReport.objects.get(kind=ReportKind.USER_PROFILE_LISTING)
@@ -174,6 +182,11 @@ def test_the_stored_report_is_english_whoever_runs_the_job(listing):
     stored = read(report)
     assert stored.startswith("CCASS  USER PROFILE LISTING\nPARTICIPANT : B01234 ABC SECURITIES")
     assert not CJK.search(stored)
+    # The request's kind and status are choices shown translated on the DMS pages.
+    maintenance = read(OvernightReport.objects.get(kind=ReportKind.USER_MAINTENANCE))
+    request_line = next(line for line in maintenance.splitlines() if "B0123405" in line)
+    assert "Create User Profile" in request_line and "Pending authorisation" in request_line
+    assert not CJK.search(maintenance)
 
 
 def test_a_reader_of_the_chinese_pages_downloads_the_report_with_its_chinese_lines(
@@ -207,8 +220,8 @@ def test_a_reader_of_the_chinese_pages_downloads_the_report_with_its_chinese_lin
         line for line in stored.splitlines() if "B0123401" in line]
     assert text.endswith(
         "MAX. NO. OF USERS : 20\n用戶數目上限 : 20\n"
-        "TOTAL NO. OF USERS : 1\n用戶總數 : 1\n"
-        "TOTAL NO. OF DELEGATED ADMINISTRATORS : 0\n授權管理員總數 : 0\n"
+        "TOTAL NO. OF USERS : 2\n用戶總數 : 2\n"
+        "TOTAL NO. OF DELEGATED ADMINISTRATORS : 1\n授權管理員總數 : 1\n"
         "TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS : 1\n授權管理員以外的用戶總數 : 1\n"
         "*** END OF REPORT ***\n*** 報告完 ***\n")
     # Every English line of the file is still there, in order.
@@ -222,7 +235,11 @@ def test_the_maintenance_report_carries_its_section_headings_in_chinese(client, 
     text = client.get(f"/reports/{report.pk}/").content.decode()
     assert "MAINTENANCE REQUESTS (MAKER-CHECKER)\n維護請求（製作人－覆核人）\n" in text
     assert "PROFILE EVENTS\n用戶資料事件\n" in text
-    assert "TOTAL NO. OF PROFILE EVENTS : 0\n用戶資料事件總數 : 0\n" in text
+    assert "TOTAL NO. OF MAINTENANCE REQUESTS : 1\n維護請求總數 : 1\n" in text
+    # A row as recorded, in English, with no Chinese line under it.
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if "B0123405" in line)
+    assert "Create User Profile" in lines[row] and not CJK.search(lines[row + 1])
 
 
 def test_an_english_reader_downloads_the_file_as_stored(client, listing):
