@@ -44,6 +44,8 @@ class Event:
     PARTICIPANT_CREATED = "PARTICIPANT_CREATED"
     PARTICIPANT_CHANGED = "PARTICIPANT_CHANGED"
     ADMIN_ACTION = "ADMIN_ACTION"
+    #: An email given up after its retries (issue 11: the operations page counts them).
+    EMAIL_FAILED = "EMAIL_FAILED"
 
 
 def _label(user) -> str:

@@ -1,17 +1,46 @@
 import logging
 from datetime import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 from . import emails
-from .audit import verify_chain
+from .audit import Event, record_event, verify_chain
 from .models import EmailOTPDevice, User
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="accounts.send_otp_email", acks_late=True, ignore_result=True)
+class EmailTask(Task):
+    """A task that sends an email: its final failure (retries exhausted, or none allowed)
+    leaves an ``EMAIL_FAILED`` audit record, so the operations page of every web host sees it
+    (issue 11). Only ids and the kind are recorded, never a code or a message body."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        import inspect
+
+        try:
+            given = inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+            subject = None
+            if given.get("user_id"):
+                subject = User.objects.filter(pk=given["user_id"]).first()
+            elif given.get("device_id"):
+                device = EmailOTPDevice.objects.filter(pk=given["device_id"]).first()
+                subject = device.user if device else None
+            what = self.name.rsplit(".", 1)[-1].removeprefix("send_").removesuffix("_email")
+            kind = what.replace("_", " ") + (f": {given['kind']}" if given.get("kind") else "")
+            details = {"task": self.name, "task_id": task_id, "kind": kind}
+            details |= {k: v for k, v in given.items() if k.endswith("_id")}
+            if "username" in given and subject is None:
+                details["recipient"] = str(given["username"])[:30]
+            record_event(Event.EMAIL_FAILED, subject=subject, outcome="FAILURE",
+                         reason=f"{type(exc).__name__}: {exc}"[:200], details=details)
+        except Exception:  # the record must never hide the failure it reports
+            logger.exception("Could not record the failure of %s[%s]", self.name, task_id)
+
+
+@shared_task(name="accounts.send_otp_email", acks_late=True, ignore_result=True,
+             base=EmailTask)
 def send_otp_email(device_id: int, generated_at: str) -> bool:
     """Mail the code made at ``generated_at`` if it is still live (SPEC L4).
 
@@ -32,7 +61,8 @@ def send_otp_email(device_id: int, generated_at: str) -> bool:
     return True
 
 
-@shared_task(name="accounts.send_reset_email", acks_late=True, ignore_result=True)
+@shared_task(name="accounts.send_reset_email", acks_late=True, ignore_result=True,
+             base=EmailTask)
 def send_reset_email(username: str, connect: bool) -> str:
     """"Forgot/Reset your password?": decide and send what the typed User ID gets (SPEC L7).
 
@@ -46,7 +76,7 @@ def send_reset_email(username: str, connect: bool) -> str:
 
 #: Notices (not OTPs) may arrive late: retry a failing SMTP server with back-off.
 NOTICE_TASK = {"ignore_result": True, "autoretry_for": (OSError,), "retry_backoff": True,
-               "max_retries": 5}
+               "max_retries": 5, "base": EmailTask}
 
 
 @shared_task(name="accounts.send_security_email", **NOTICE_TASK)

@@ -7,6 +7,7 @@ from accounts.journey import Portal
 from ccass_portal.i18n import language_switch
 from dms import urls as dms_urls
 from eservices import urls as connect_urls
+from ops import views as ops_views
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -18,6 +19,13 @@ class PortalAdminSite(OTPAdminSite):
     def login(self, request, extra_context=None):
         return account_views.staff_login_view(
             request, extra_context={**self.each_context(request), **(extra_context or {})})
+
+    # Issue 11: the operations desk page, linked from the index, behind the same staff check.
+    index_template = "admin/ops/index.html"
+
+    def get_urls(self):
+        return [path("operations/", self.admin_view(ops_views.operations_view),
+                     name="operations"), *super().get_urls()]
 
 
 admin.site.__class__ = PortalAdminSite
