@@ -113,7 +113,8 @@ def apply(path: str) -> int:
                 entry.msgstr = text if isinstance(text, str) else text[0]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
+            # A fuzzy match may also carry "#| msgctxt": alone it is a syntax error to msgfmt.
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             done += 1
         catalogue.save()
         compile_catalogue()
