@@ -18,6 +18,7 @@ from datetime import UTC
 from django.db import transaction
 from django.utils import timezone
 
+from . import observe
 from .models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -135,6 +136,8 @@ def record_event(
         head.last_hash = record.record_hash
         head.last_record_id = record.pk
         head.save(update_fields=["last_hash", "last_record_id"])
+    # Issue 11: its log line and counters once committed (never for a record rolled back).
+    transaction.on_commit(lambda: observe.security_event(record), robust=True)
     return record
 
 

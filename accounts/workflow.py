@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import observe
 from .audit import record_event
 from .services import ActionRefused
 
@@ -78,6 +79,12 @@ class Workflow:
             actor=actor, at=at, message=(message or "")[:500],
         )
 
+    def _count(self, *, name: str, status: str) -> None:
+        """Issue 11: the transition's counter, once the transaction commits."""
+        workflow = self.model._meta.label_lower
+        transaction.on_commit(
+            lambda: observe.transition(workflow=workflow, name=name, status=status), robust=True)
+
     def start(self, record: models.Model, *, actor, source_ip=None, message: str = "",
               audit: Callable | None = None) -> models.Model:
         """Save a new record in its first status, with its first history row and audit."""
@@ -87,6 +94,7 @@ class Workflow:
                           at=timezone.now())
             record_event(self.event(record, "start"), actor=actor, source_ip=source_ip,
                          outcome=record.status, **(audit(record) if audit else {}))
+            self._count(name="start", status=record.status)
         return record
 
     def move(self, pk, name: str, *, actor, source_ip=None, message: str = "",
@@ -123,4 +131,5 @@ class Workflow:
                 self.event(record, name), actor=actor, source_ip=source_ip,
                 outcome=record.status, **(audit(record) if audit else {}),
             )
+            self._count(name=name, status=record.status)
         return record

@@ -5,6 +5,7 @@ Production: ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (Celery broker), ``EMAI
 ``SECRET_KEY`` and ``ALLOWED_HOSTS``; see ``.env.example`` for every variable.
 """
 
+import logging
 import sys
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from ccass_portal import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     "ccass_portal.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Issue 11: request latency, then the one log line per request (static files are above).
+    "ccass_portal.metrics.RequestMetricsMiddleware",
+    "ccass_portal.request_log.RequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
     "ccass_portal.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,7 +222,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-EMAIL_BACKEND = (
+#: Issue 11: every message goes through the metered backend (emails sent, send errors), which
+#: hands it to the real one.
+EMAIL_BACKEND = "ccass_portal.metrics.MeteredEmailBackend"
+CCASS_EMAIL_DELIVERY_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
@@ -296,12 +305,23 @@ OTP_TOTP_ISSUER = _totp_issuer
 # exponential delay would refuse a *correct* code after a typo and is therefore off.
 OTP_TOTP_THROTTLE_FACTOR = 0
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+#: Issue 11: "json" (one JSON object per line; the default in production) or "console"
+#: (readable; the default with DEBUG on). See ccass_portal/logs.py and README "Logs".
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = logs.configure(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# django-structlog (ccass_portal.request_log): one line per request, when it ends; the client
+# address is the one the audit records use (not a proxy header).
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+
+#: Issue 11: /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is off
+#: (404). Several processes share their numbers through PROMETHEUS_MULTIPROC_DIR (read by
+#: prometheus_client itself); the Celery worker serves its own on CELERY_METRICS_PORT.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 

@@ -5,6 +5,7 @@ from django_otp.admin import OTPAdminSite
 from accounts import views as account_views
 from accounts.journey import Portal
 from ccass_portal.i18n import language_switch
+from ccass_portal.metrics import metrics_view
 from dms import urls as dms_urls
 from eservices import urls as connect_urls
 from ops import views as ops_views
@@ -35,6 +36,8 @@ handler500 = "ccass_portal.middleware.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Issue 11: the Prometheus scrape target, behind METRICS_TOKEN (ccass_portal/metrics.py).
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/language/", language_switch, name="set_language"),
     path("dms/", include(([
         path("login/", account_views.login_view, {"portal": Portal.DMS}, name="login"),
