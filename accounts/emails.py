@@ -7,16 +7,19 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from .models import User
 
+#: The kinds of security notice and what each says (in the language of the recipient).
 SECURITY_EMAIL_KINDS = {
-    "password_changed": "Your password has been changed",
-    "password_reset": "Your password has been reset",
-    "device_registered": "An OTP device has been registered",
-    "device_removed": "Your OTP device registration has been removed",
-    "reset_not_available": "Password reset by self-service is not available",
+    "password_changed": gettext_lazy("Your password has been changed"),
+    "password_reset": gettext_lazy("Your password has been reset"),
+    "device_registered": gettext_lazy("An OTP device has been registered"),
+    "device_removed": gettext_lazy("Your OTP device registration has been removed"),
+    "reset_not_available": gettext_lazy("Password reset by self-service is not available"),
 }
 
 SECURITY_EMAIL_TEMPLATES = {"reset_not_available": "emails/reset_not_available.txt"}
@@ -25,6 +28,12 @@ SECURITY_EMAIL_TEMPLATES = {"reset_not_available": "emails/reset_not_available.t
 def in_language_of(user: User):
     """Issue 11: a user's email is written in the language they last used (English prevails)."""
     return translation.override(user.language or settings.LANGUAGE_CODE)
+
+
+def _now_text() -> str:
+    """When the email was written, in Hong Kong time, in the active language's format."""
+    return dateformat.format(timezone.localtime(),
+                             pgettext("date format", "d-M-Y H:i"))
 
 
 def send_otp(*, user: User, token: str) -> None:
@@ -36,7 +45,7 @@ def send_otp(*, user: User, token: str) -> None:
 def _send_otp(*, user: User, token: str) -> None:
     system = user.system_name
     send_mail(
-        subject=f"{system}: One Time Password",
+        subject=_("%(system)s: One Time Password") % {"system": system},
         message=render_to_string("emails/otp.txt", {"system": system, "token": token}),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
@@ -52,10 +61,12 @@ def send_security_notice(*, user: User, kind: str) -> None:
 def _send_security_notice(*, user: User, kind: str) -> None:
     system = user.system_name
     send_mail(
-        subject=f"{system}: {SECURITY_EMAIL_KINDS[kind]}",
+        subject=_("%(system)s: %(what)s") % {"system": system,
+                                             "what": SECURITY_EMAIL_KINDS[kind]},
         message=render_to_string(
             SECURITY_EMAIL_TEMPLATES.get(kind, "emails/security_notice.txt"),
-            {"system": system, "user": user, "what": SECURITY_EMAIL_KINDS[kind]},
+            {"system": system, "user": user, "what": SECURITY_EMAIL_KINDS[kind],
+             "when": _now_text()},
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
@@ -82,24 +93,35 @@ def _enqueue(task, *args):
 
 
 DA_NOTICE_KINDS = {
-    "locked": "has been locked after too many unsuccessful login attempts",
-    "reset": "has had its OTP device registration unlocked/reset",
-    "deleted": "has been deleted",
+    "locked": gettext_lazy("has been locked after too many unsuccessful login attempts"),
+    "reset": gettext_lazy("has had its OTP device registration unlocked/reset"),
+    "deleted": gettext_lazy("has been deleted"),
 }
 
 
 def send_da_notice(*, user: User, kind: str) -> None:
-    """Tell the participant's DAs that one of their profiles was locked, reset or deleted."""
+    """Tell the participant's DAs that one of their profiles was locked, reset or deleted.
+
+    One email per language: each DA reads it in the language they last used (issue 11).
+    """
     das = User.objects.filter(participant_id=user.participant_id, is_active=True).exclude(
         da_role="").exclude(email="")
-    recipients = sorted({da.email for da in das})
-    if not recipients:
-        return
+    by_language: dict[str, set[str]] = {}
+    for da in das:
+        by_language.setdefault(da.language or settings.LANGUAGE_CODE, set()).add(da.email)
+    for language, recipients in sorted(by_language.items()):
+        with translation.override(language):
+            _send_da_notice(user=user, kind=kind, recipients=sorted(recipients))
+
+
+def _send_da_notice(*, user: User, kind: str, recipients: list[str]) -> None:
     system = user.system_name
     send_mail(
-        subject=f"{system}: user profile {user.username} {DA_NOTICE_KINDS[kind]}",
+        subject=_("%(system)s: user profile %(user_id)s %(what)s") % {
+            "system": system, "user_id": user.username, "what": DA_NOTICE_KINDS[kind]},
         message=render_to_string("emails/da_notice.txt", {
             "system": system, "user": user, "what": DA_NOTICE_KINDS[kind],
+            "when": _now_text(),
         }),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=recipients,

@@ -3,9 +3,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 MAX = settings.CCASS_PASSWORD_MAX_LENGTH
-TOO_LONG = f"The password may not be longer than {MAX} characters."
+#: Django fills in ``limit_value`` (the field's max_length) when it raises it.
+TOO_LONG = _("The password may not be longer than %(limit_value)s characters.")
 
 
 def too_long(form) -> bool:
@@ -27,50 +29,53 @@ def _password_field(label, autocomplete="new-password"):
 
 
 class LoginForm(forms.Form):
-    user_id = forms.CharField(label="User ID", max_length=150)  # Client Connect: an email
-    password = _password_field("Password", autocomplete="off")
+    user_id = forms.CharField(label=_("User ID"), max_length=150)  # Client Connect: an email
+    password = _password_field(_("Password"), autocomplete="off")
+
+
+SMARTCARD_PASSWORD_SHAPE = _("The smartcard password is 6 to 8 digits.")
 
 
 class SmartcardForm(forms.Form):
     """SPEC L10: the simulated card reader: the card's SRN and its 6-8 digit "PASSWORD"."""
 
-    srn = forms.CharField(label="Smartcard", max_length=20,
-                          help_text="The SRN printed on your smartcard, e.g. 0101101200012AB2.")
+    srn = forms.CharField(label=_("Smartcard"), max_length=20,
+                          help_text=_("The SRN printed on your smartcard, e.g. 0101101200012AB2."))
     password = forms.CharField(
-        label="PASSWORD", strip=False, max_length=8,
+        label=_("PASSWORD"), strip=False, max_length=8,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-        error_messages={"max_length": "The smartcard password is 6 to 8 digits."},
+        error_messages={"max_length": SMARTCARD_PASSWORD_SHAPE},
     )
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not password.isdigit() or not 6 <= len(password) <= 8:
-            raise forms.ValidationError("The smartcard password is 6 to 8 digits.")
+            raise forms.ValidationError(SMARTCARD_PASSWORD_SHAPE)
         return password
 
 
 class UserIdForm(forms.Form):
-    user_id = forms.CharField(label="Input User ID", max_length=150)
+    user_id = forms.CharField(label=_("Input User ID"), max_length=150)
 
 
 class OtpForm(forms.Form):
     otp = forms.CharField(
-        label="Enter OTP", max_length=8,
+        label=_("Enter OTP"), max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
     def clean_otp(self):
         otp = self.cleaned_data["otp"].strip()
         if not otp.isdigit():
-            raise forms.ValidationError("An OTP is made of digits only.")
+            raise forms.ValidationError(_("An OTP is made of digits only."))
         return otp
 
 
 class NewPasswordForm(forms.Form):
     """"Reset Password": "Password" and "Confirm password", checked against the policy."""
 
-    password = _password_field("Password")
-    confirm_password = _password_field("Confirm password")
+    password = _password_field(_("Password"))
+    confirm_password = _password_field(_("Confirm password"))
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -80,7 +85,7 @@ class NewPasswordForm(forms.Form):
         data = super().clean()
         password, confirm = data.get("password"), data.get("confirm_password")
         if password and confirm and password != confirm:
-            raise forms.ValidationError("The two passwords do not match.")
+            raise forms.ValidationError(_("The two passwords do not match."))
         if password:
             try:
                 validate_password(password, user=self.user)
@@ -92,12 +97,12 @@ class NewPasswordForm(forms.Form):
 class ChangePasswordNewForm(NewPasswordForm):
     """"Change Password", step 1: "New password" and "Confirm new password", "Update"."""
 
-    password = _password_field("New password")
-    confirm_password = _password_field("Confirm new password")
+    password = _password_field(_("New password"))
+    confirm_password = _password_field(_("Confirm new password"))
 
 
 def _current_password_field():
-    return _password_field("Current password", autocomplete="current-password")
+    return _password_field(_("Current password"), autocomplete="current-password")
 
 
 class ChangePasswordForm(ChangePasswordNewForm):
@@ -115,7 +120,7 @@ class OathSettingsForm(ReauthenticateForm):
     """AUTHENTICATION SETTINGS, "Settings": the switch (unticked = email OTP), then "Save"."""
 
     oath_enabled = forms.BooleanField(
-        label="Multi-factor authentication using OATH enable", required=False, initial=True,
+        label=_("Multi-factor authentication using OATH enable"), required=False, initial=True,
     )
 
     def keeps_oath(self) -> bool:

@@ -18,6 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,23 +34,26 @@ from .models import EmailOTPDevice, LoginChallenge, OtpPurpose, User
 
 BACKEND = "accounts.backends.LockoutBackend"
 
-SESSION_EXPIRED = "Your login session has expired or is not valid. Please start again."
-OTP_WRONG = "The OTP is incorrect or has expired. Please try again."
-OTP_ENDED = (
+# The messages a person sees, in English (the source language); each is translated into the
+# page's language where an Outcome carries it (issue 11), never stored translated.
+SESSION_EXPIRED = gettext_noop(
+    "Your login session has expired or is not valid. Please start again.")
+OTP_WRONG = gettext_noop("The OTP is incorrect or has expired. Please try again.")
+OTP_ENDED = gettext_noop(
     "The OTP was entered incorrectly 3 times. For your security, please log in again."
 )
-OTP_UNAVAILABLE = (
+OTP_UNAVAILABLE = gettext_noop(
     "The OTP could not be sent at the moment. Please try again in a few minutes; "
     "nothing has been changed."
 )
-CANNOT_LOG_IN = "This User ID cannot log in now."
+CANNOT_LOG_IN = gettext_noop("This User ID cannot log in now.")
 #: SPEC L7: the one answer to "Input User ID" for every User ID without an app device.
-RESET_EMAIL_NOTICE = (
+RESET_EMAIL_NOTICE = gettext_noop(
     "If this User ID may set or reset its password by email, a One Time Password has been "
     "sent to its registered email address; it is valid for 5 minutes (if you asked within the "
     "last 5 minutes, please use the OTP already sent). If it may not, the email says what to "
-    "do: users on email OTP ask their Delegated Administrator to \u201cUnlock/Reset OTP Device "
-    "Registration\u201d; Delegated Administrators have their firm submit eService DA3."
+    "do: users on email OTP ask their Delegated Administrator to “Unlock/Reset OTP Device "
+    "Registration”; Delegated Administrators have their firm submit eService DA3."
 )
 
 
@@ -58,7 +64,8 @@ def otp_login_open() -> bool:
 
 def _otp_not_yet() -> str:
     launch = AuthenticationArrangement.current().launch_date
-    return f"Login with OTP is available from {launch:%d-%b-%Y}. Please log in with smartcard."
+    return _("Login with OTP is available from %(date)s. Please log in with smartcard.") % {
+        "date": date_format(launch, pgettext("date format", "d-M-Y"))}
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ def home_url(portal: str) -> str:
 def _refuse(request, portal, message=SESSION_EXPIRED) -> Outcome:
     """End the journey and send the person back to "LOG IN" with ``message``."""
     journey.end(request)
-    return Outcome(redirect=login_url(portal), error=message)
+    return Outcome(redirect=login_url(portal), error=_(message))
 
 
 def refuse(request, message=SESSION_EXPIRED) -> Outcome:
@@ -97,7 +104,7 @@ def refuse(request, message=SESSION_EXPIRED) -> Outcome:
 
 #: The operation hours that bind each portal; Client Connect (and the admin) have none.
 _SCHEDULED = {Portal.TERMINAL: ScheduledService.TERMINAL, Portal.DMS: ScheduledService.DMS}
-HOURS_ENDED = "The operation hours have ended and you have been logged out."
+HOURS_ENDED = gettext_noop("The operation hours have ended and you have been logged out.")
 
 
 def closed_notice(portal: str) -> str | None:
@@ -121,7 +128,8 @@ def closed_refusal(request, portal: str) -> Outcome | None:
     return Outcome(redirect=login_url(portal))
 
 
-SESSION_TOO_OLD = "Your session has ended 12 hours after login. Please log in again."
+SESSION_TOO_OLD = gettext_noop(
+    "Your session has ended 12 hours after login. Please log in again.")
 
 
 def session_check(request) -> Outcome | None:
@@ -135,7 +143,7 @@ def session_check(request) -> Outcome | None:
                else services.login_eligibility_problem(user))
     logged_in_at = request.session.get(journey.LOGIN_AT_KEY, 0)
     if problem is None and time.time() - logged_in_at > settings.CCASS_SESSION_MAX_SECONDS:
-        problem = SESSION_TOO_OLD
+        problem = _(SESSION_TOO_OLD)
         record_event(Event.LOGOUT, actor=user, subject=user, source_ip=client_ip(request),
                      outcome="SUCCESS", reason="12 hours after login")
     if problem is not None:
@@ -155,7 +163,7 @@ def session_closed(request) -> Outcome | None:
                      source_ip=client_ip(request), outcome="SUCCESS",
                      reason="operation hours ended")
     logout(request)
-    return Outcome(redirect=login_url(portal), error=HOURS_ENDED)
+    return Outcome(redirect=login_url(portal), error=_(HOURS_ENDED))
 
 
 def _new_half_login(request, user: User | None) -> int:
@@ -199,7 +207,7 @@ def _to_otp(request, user: User, *, portal: str, function: str) -> Outcome:
         if not otp.email_code_send(user=user, purpose=OtpPurpose.LOGIN, respect_cooldown=False,
                                    source_ip=client_ip(request)).sent:
             journey.end(request)
-            return Outcome(error=OTP_UNAVAILABLE)
+            return Outcome(error=_(OTP_UNAVAILABLE))
         code_sent = True
     stage = Stage.LOGIN_OTP if channel is not None else Stage.SETUP
     journey.start(request, stage=stage, user_id=user.pk, portal=portal, function=function,
@@ -257,7 +265,7 @@ def _evaluate(request, j, user: User | None, verify: Callable[[], bool]) -> Outc
             return _refuse(request, j.portal, services.locked_message(user))
     if challenge.ended_at is not None:
         return _refuse(request, j.portal, OTP_ENDED)
-    return Outcome(error=OTP_WRONG)
+    return Outcome(error=_(OTP_WRONG))
 
 
 def by_app(j, user: User | None) -> bool:
@@ -311,7 +319,7 @@ def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
                else "APP" if isinstance(device, TOTPDevice) else "EMAIL")
     if not services.login_success_record(user=user, source_ip=ip, channel=channel):
         return Outcome(redirect=login_url(j.portal), error=(
-            services.locked_message(user) if user.is_locked else CANNOT_LOG_IN))
+            services.locked_message(user) if user.is_locked else _(CANNOT_LOG_IN)))
     login(request, user, backend=BACKEND)  # rotates the session key
     if device is not None:
         otp_login(request, device)
@@ -356,18 +364,18 @@ def code_request(request, j, user: User | None) -> Outcome:
             return Outcome(error=_too_soon(300))
         sent = result.outcome is not otp.SendOutcome.UNAVAILABLE
     if not sent:
-        return Outcome(error=OTP_UNAVAILABLE)
+        return Outcome(error=_(OTP_UNAVAILABLE))
     journey.code_sent(request, j)
-    return Outcome(info=RESET_EMAIL_NOTICE if reset
-                   else "A new OTP has been sent to your registered email address.")
+    return Outcome(info=_(RESET_EMAIL_NOTICE) if reset
+                   else _("A new OTP has been sent to your registered email address."))
 
 
 def _too_soon(wait_seconds: int) -> str:
     minutes, seconds = divmod(wait_seconds, 60)
-    return (
+    return _(
         "A new OTP can only be requested 5 minutes after the last one. Please use the OTP "
-        f"already sent, or request a new one in {minutes} min {seconds:02d} s."
-    )
+        "already sent, or request a new one in %(minutes)s min %(seconds)s s."
+    ) % {"minutes": minutes, "seconds": f"{seconds:02d}"}
 
 
 # --- Set up OTP Channel (SPEC L5) ------------------------------------------------------------
@@ -377,7 +385,7 @@ def skip_accept(request, j, user: User) -> Outcome:
     """SKIP THIS STEP, "ACCEPT": an email code is sent at once (SPEC L4, L5)."""
     if not otp.email_code_send(user=user, purpose=OtpPurpose.SETUP, respect_cooldown=False,
                                source_ip=client_ip(request)).sent:
-        return Outcome(error=OTP_UNAVAILABLE)
+        return Outcome(error=_(OTP_UNAVAILABLE))
     journey.advance(request, j, Stage.SETUP_EMAIL_OTP, code_sent=True)
     return Outcome(redirect=reverse("accounts:otp"))
 
@@ -400,7 +408,7 @@ def reset_start(request, *, portal: str, username: str) -> Outcome:
     # everybody alike, so nobody is told a mail is coming that was never queued.
     app = otp.has_app(user)
     if not app and not otp.reset_email_queue(username=username, connect=connect):
-        return Outcome(error=OTP_UNAVAILABLE)
+        return Outcome(error=_(OTP_UNAVAILABLE))
     journey.start(request, stage=Stage.RESET_OTP, user_id=user.pk if user else None,
                   portal=portal, function="", code_sent=not app, by_app=app,
                   challenge_id=_new_half_login(request, user))

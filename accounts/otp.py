@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django_otp import verify_token as django_otp_verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,7 +20,7 @@ from .audit import Event, record_event
 from .devices import Channel, otp_channel
 from .emails import queue_security_email
 from .models import EmailOTPDevice, OtpPurpose, User
-from .services import find_user, otp_failure_record
+from .services import find_user, otp_failure_record, user_language_note
 
 __all__ = ["Channel", "otp_channel"]  # re-exported: the pages ask this module
 
@@ -257,8 +258,10 @@ def reset_email_queue(*, username: str, connect: bool) -> bool:
 
     username = (username or "").strip()[:254]
     try:
+        # The page's language goes along: the email is written in it (issue 11).
         send_reset_email.apply_async(
-            args=[username, connect], expires=settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS
+            args=[username, connect], kwargs={"language": translation.get_language() or ""},
+            expires=settings.CCASS_EMAIL_OTP_VALIDITY_SECONDS,
         )
     except Exception:
         logger.exception("Could not queue a reset email")
@@ -266,16 +269,22 @@ def reset_email_queue(*, username: str, connect: bool) -> bool:
     return True
 
 
-def reset_email_send(*, username: str, connect: bool) -> str:
+def reset_email_send(*, username: str, connect: bool, language: str = "") -> str:
     """In the worker: the email a reset sends, if any (SPEC L7), at most one per User ID per
     5 minutes (SPEC L4). An OTP bound to the reset for a profile that has not set up its OTP
     channel; the "not available" notice for an initialised email-OTP user; nothing for an
     unknown, locked, deleted or app User ID. Returns what it did.
+
+    Whatever it mails is in ``language``, the language of the page the reset was asked from,
+    which becomes the profile's email language as a login's does (issue 11; the only use of a
+    page the person has not proved to be theirs, see docs/decisions.md).
     """
     user = find_user(username, connect=connect)
     if user is None or not user.email or not user.is_active or user.is_locked:
         return "nothing"
     channel = otp_channel(user)
+    if channel is not Channel.APP and language and translation.check_for_language(language):
+        user_language_note(user=user, language=language)
     if channel is None:
         return email_code_send(user=user, purpose=OtpPurpose.RESET, respect_cooldown=True
                                ).outcome.value

@@ -24,7 +24,10 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from terminal.models import AuthenticationArrangement, Phase
 
@@ -42,17 +45,19 @@ from .models import (
 )
 from .profile import profile_values, set_values
 
-#: SPEC L2/A3 wording shown to the person at "LOG IN".
-INVALID_CREDENTIALS_MESSAGE = "Invalid User ID or Password. Please try again."
-LOCKED_MESSAGE = (
+#: SPEC L2/A3 wording shown to the person at "LOG IN". The messages here are English (the
+#: source language) and translated into the page's language when they are handed out (issue
+#: 11); what is stored (audit reasons) stays English.
+INVALID_CREDENTIALS_MESSAGE = gettext_noop("Invalid User ID or Password. Please try again.")
+LOCKED_MESSAGE = gettext_noop(
     "Your account has been locked after too many unsuccessful attempts. "
     "Please contact your Delegated Administrator to unlock it."
 )
-LOCKED_MESSAGE_CONNECT = (
+LOCKED_MESSAGE_CONNECT = gettext_noop(
     "Your account has been locked after too many unsuccessful attempts. "
     "Please contact HKEX Client Connect support to unlock it."
 )
-LOCKED_MESSAGE_DA = (
+LOCKED_MESSAGE_DA = gettext_noop(
     "Your account has been locked after too many unsuccessful attempts. "
     "Please ask your firm to submit eService DA3 to HKEX to unlock it."
 )
@@ -85,22 +90,37 @@ def dummy_hash() -> str:
 def locked_message(user: User) -> str:
     """SPEC A3/A7: users are unlocked by their DA; DAs by HKEX through eService DA3."""
     if user.is_connect_user:
-        return LOCKED_MESSAGE_CONNECT
-    return LOCKED_MESSAGE_DA if user.is_da else LOCKED_MESSAGE
+        return _(LOCKED_MESSAGE_CONNECT)
+    return _(LOCKED_MESSAGE_DA if user.is_da else LOCKED_MESSAGE)
+
+
+def _date(value) -> str:
+    return date_format(value, pgettext("date format", "d-M-Y"))
 
 
 def login_eligibility_problem(user: User, *, now=None) -> str | None:
-    """SPEC A4: why ``user`` may not log in today (status, Enable From / Disable After), or None."""
+    """SPEC A4: why ``user`` may not log in today (status, Enable From / Disable After), or None.
+
+    In the active language; the audit trail records it in English (:func:`_in_english`).
+    """
     if not user.is_active:
-        return "This User ID has been deleted."
+        return _("This User ID has been deleted.")
     if user.status != UserStatus.ENABLED:
-        return "This User ID is disabled. Please contact your Delegated Administrator."
+        return _("This User ID is disabled. Please contact your Delegated Administrator.")
     today = timezone.localdate(now or timezone.now())
     if user.enable_from and today < user.enable_from:
-        return f"This User ID is enabled from {user.enable_from:%d-%b-%Y}."
+        return _("This User ID is enabled from %(date)s.") % {"date": _date(user.enable_from)}
     if user.disable_after and today > user.disable_after:
-        return f"This User ID was disabled after {user.disable_after:%d-%b-%Y}."
+        return _("This User ID was disabled after %(date)s.") % {
+            "date": _date(user.disable_after)}
     return None
+
+
+def _in_english(make_text):
+    """What ``make_text()`` says in English: audit texts are stored in English whatever the
+    language of the page that caused them (issue 11)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(make_text())
 
 
 def find_user(username: str, *, connect: bool = False) -> User | None:
@@ -147,7 +167,7 @@ def _decide(user: User | None, *, correct: bool, reason: str, source_ip, unknown
     if user is None:
         record_event(Event.LOGIN_FAILURE, source_ip=source_ip, outcome="FAILURE",
                      reason=f"unknown {unknown['what']}", details=unknown["details"])
-        return PasswordCheck(PasswordOutcome.INVALID, message=invalid_message)
+        return PasswordCheck(PasswordOutcome.INVALID, message=_(invalid_message))
     if user.is_locked:
         record_event(Event.LOGIN_FAILURE, subject=user, source_ip=source_ip,
                      outcome="FAILURE", reason=REFUSED_LOCKED)
@@ -155,11 +175,12 @@ def _decide(user: User | None, *, correct: bool, reason: str, source_ip, unknown
     if not correct:
         # The attempt that locks still reads as a wrong password; the next one sees "locked".
         login_failure_record(user=user, reason=reason, source_ip=source_ip)
-        return PasswordCheck(PasswordOutcome.INVALID, user, invalid_message)
+        return PasswordCheck(PasswordOutcome.INVALID, user, _(invalid_message))
     problem = login_eligibility_problem(user)
     if problem:
+        english = _in_english(lambda: login_eligibility_problem(user))
         record_event(Event.LOGIN_FAILURE, subject=user, source_ip=source_ip,
-                     outcome="FAILURE", reason=f"not eligible: {problem}")
+                     outcome="FAILURE", reason=f"not eligible: {english}")
         return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, user, problem)
     return PasswordCheck(PasswordOutcome.OK, user)
 
@@ -176,8 +197,8 @@ def authenticate_password(*, username: str, password: str, source_ip: str | None
 
 
 #: SPEC L10: the simulated card reader's answers.
-SMARTCARD_INVALID_MESSAGE = "Invalid smartcard or password. Please try again."
-SMARTCARD_NOT_AVAILABLE = (
+SMARTCARD_INVALID_MESSAGE = gettext_noop("Invalid smartcard or password. Please try again.")
+SMARTCARD_NOT_AVAILABLE = gettext_noop(
     "Login with smartcard is not available: the smartcard has been decommissioned. "
     "Please log in with OTP."
 )
@@ -192,7 +213,7 @@ def authenticate_smartcard(*, srn: str, password: str, source_ip: str | None = N
     if not AuthenticationArrangement.current().smartcard_allowed():
         record_event(Event.LOGIN_FAILURE, source_ip=source_ip, outcome="FAILURE",
                      reason="smartcard after decommissioning")
-        return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, message=SMARTCARD_NOT_AVAILABLE)
+        return PasswordCheck(PasswordOutcome.NOT_ELIGIBLE, message=_(SMARTCARD_NOT_AVAILABLE))
     srn = (srn or "").strip().upper()
     user = (User.objects.filter(smartcard_srn=srn, is_active=True, participant__isnull=False)
             .exclude(smartcard_srn="").select_related("participant").first()) if srn else None
@@ -361,14 +382,14 @@ def password_reset(*, user: User, new_password: str, source_ip: str | None = Non
 
 
 #: SPEC L1: DMS is for Delegated Administrators.
-DMS_REFUSED_MESSAGE = (
+DMS_REFUSED_MESSAGE = gettext_noop(
     "The Security Management Functions are for Delegated Administrators only. "
     "Please log in to the CCASS/CCMS Terminal instead."
 )
 
 
 def dms_access_problem(user: User) -> str | None:
-    return None if user.is_da else DMS_REFUSED_MESSAGE
+    return None if user.is_da else _(DMS_REFUSED_MESSAGE)
 
 
 def reauthenticate(*, user: User, password: str, source_ip: str | None = None) -> None:
@@ -380,7 +401,7 @@ def reauthenticate(*, user: User, password: str, source_ip: str | None = None) -
         password or ""
     ):
         login_failure_record(user=user, reason=LoginFailure.Reason.PASSWORD, source_ip=source_ip)
-        raise ValidationError("The current password is incorrect.", code="wrong_current")
+        raise ValidationError(_("The current password is incorrect."), code="wrong_current")
 
 
 #: SPEC A5: corporate domains are recommended and group mailboxes discouraged (a warning only).
@@ -400,10 +421,10 @@ def email_warnings(email: str) -> list[str]:
     local, _, domain = (email or "").lower().partition("@")
     warnings = []
     if domain in PERSONAL_MAIL_DOMAINS:
-        warnings.append("An email address with your corporate domain is recommended.")
+        warnings.append(_("An email address with your corporate domain is recommended."))
     if local.replace(".", "_").replace("-", "_").split("_")[0] in GROUP_MAILBOX_NAMES:
-        warnings.append("This looks like a group mailbox: the OTP authenticates one person, "
-                        "so a personal mailbox is recommended.")
+        warnings.append(_("This looks like a group mailbox: the OTP authenticates one person, "
+                          "so a personal mailbox is recommended."))
     return warnings
 
 
@@ -415,7 +436,7 @@ class ActionRefused(ValidationError):
     """An action refused with a message for the page; nothing was changed."""
 
 
-PROFILE_CHANGED_MESSAGE = (
+PROFILE_CHANGED_MESSAGE = gettext_noop(
     "The profile has changed since this request was made; please make a new request."
 )
 
@@ -463,7 +484,7 @@ def user_otp_reset(*, target: User, actor: User, source_ip: str | None = None) -
     with transaction.atomic():
         user = _lock(target)
         if not user.is_active:
-            raise ActionRefused("This user profile has been deleted.")
+            raise ActionRefused(_("This user profile has been deleted."))
         was = {"is_locked": user.is_locked, "otp_channel": channel_label(user),
                "password_set": user.has_usable_password()}
         user.is_locked, user.locked_at = False, None
@@ -486,7 +507,7 @@ def _state_set(*, target: User, actor: User, field: str, value, reason: str,
     with transaction.atomic():
         user = _lock(target)
         if not user.is_active:
-            raise ActionRefused("This user profile has been deleted.")
+            raise ActionRefused(_("This user profile has been deleted."))
         before = getattr(user, field)
         if before == value:
             return False
@@ -507,7 +528,8 @@ def user_status_set(*, target: User, actor: User, status: str,
     """Enable or disable a profile (SPEC A4). False when it already had that status."""
     status = UserStatus(status)
     return _state_set(target=target, actor=actor, field="status", value=status.value,
-                      reason=f"User Status {status.label}", source_ip=source_ip)
+                      reason=_in_english(lambda: f"User Status {status.label}"),
+                      source_ip=source_ip)
 
 
 def user_da_role_set(*, target: User, actor: User, role: str,
@@ -521,14 +543,15 @@ def user_da_role_set(*, target: User, actor: User, role: str,
 
     def check(user):
         if not user.participant_id:
-            raise ActionRefused("HKEX staff cannot be Delegated Administrators.")
+            raise ActionRefused(_("HKEX staff cannot be Delegated Administrators."))
         problem = user_id_problem(user.username, prefix=user.participant.user_id_prefix,
                                   is_da=role != DARole.NONE)
         if problem:
             raise ActionRefused(problem)
 
     return _state_set(target=target, actor=actor, field="da_role", value=role.value,
-                      reason=f"DA role {role.label}", source_ip=source_ip, check=check)
+                      reason=_in_english(lambda: f"DA role {role.label}"), source_ip=source_ip,
+                      check=check)
 
 
 def business_groups(*, participant: Participant, is_da: bool,
@@ -538,14 +561,15 @@ def business_groups(*, participant: Participant, is_da: bool,
     if not codes:
         return []
     if is_da and AuthenticationArrangement.current().phase() != Phase.TWO_FA_ONLY:
-        raise ActionRefused(
+        raise ActionRefused(_(
             "Delegated Administrators can be given business user groups only after the "
-            "decommissioning of smartcard.")
+            "decommissioning of smartcard."))
     groups = list(BusinessUserGroup.objects.filter(
         code__in=codes, clearing_house=participant.clearing_house))
     unknown = sorted(set(codes) - {g.code for g in groups})
     if unknown:
-        raise ActionRefused(f"Unknown business user group(s): {', '.join(unknown)}.")
+        raise ActionRefused(_("Unknown business user group(s): %(codes)s.") % {
+            "codes": ", ".join(unknown)})
     return groups
 
 
@@ -570,10 +594,10 @@ def user_profile_update(*, target: User, actor: User, values: dict, expected: di
     with transaction.atomic():
         user = _lock(target)
         if not user.is_active:
-            raise ActionRefused("This user profile has been deleted.")
+            raise ActionRefused(_("This user profile has been deleted."))
         before = profile_values(user)
         if expected is not None and before != expected:
-            raise ActionRefused(PROFILE_CHANGED_MESSAGE)
+            raise ActionRefused(_(PROFILE_CHANGED_MESSAGE))
         wanted = {**before, **values}
         if wanted == before:
             return False
@@ -624,13 +648,14 @@ def user_create(*, participant: Participant, actor: User, username: str, values:
         participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         used = User.objects.filter(participant=participant, is_active=True).count()
         if used >= participant.max_users:
-            raise ActionRefused(
-                f"No spare user account: MAX. NO. OF USERS is {participant.max_users}. "
-                "Please submit eService DA4 for additional user accounts.")
+            raise ActionRefused(_(
+                "No spare user account: MAX. NO. OF USERS is %(max_users)s. "
+                "Please submit eService DA4 for additional user accounts.") % {
+                    "max_users": participant.max_users})
         username = (username or "").strip().upper()
         if User.objects.filter(username__iexact=username).exists():
-            raise ActionRefused(f"User ID {username} is already in use or has been used "
-                                "before; User IDs are never reused.")
+            raise ActionRefused(_("User ID %(user_id)s is already in use or has been used "
+                                  "before; User IDs are never reused.") % {"user_id": username})
         user = User(username=username, participant=participant, da_role=da_role)
         set_values(user, values)
         user.set_unusable_password()
@@ -658,10 +683,10 @@ def user_retire(*, target: User, actor: User, expected: dict | None = None,
     with transaction.atomic():
         user = _lock(target)
         if not user.is_active:
-            raise ActionRefused("This user profile has already been deleted.")
+            raise ActionRefused(_("This user profile has already been deleted."))
         before = profile_values(user)
         if expected is not None and before != expected:
-            raise ActionRefused(PROFILE_CHANGED_MESSAGE)
+            raise ActionRefused(_(PROFILE_CHANGED_MESSAGE))
         user.is_active, user.deleted_at = False, timezone.now()
         user.status = UserStatus.DISABLED
         user.set_unusable_password()
@@ -682,7 +707,7 @@ def participant_quota_set(*, target: Participant, actor: User, max_users: int,
     with transaction.atomic():
         participant = Participant.objects.select_for_update(no_key=True).get(pk=target.pk)
         if max_users < 0:
-            raise ActionRefused("MAX. NO. OF USERS cannot be negative.")
+            raise ActionRefused(_("MAX. NO. OF USERS cannot be negative."))
         if participant.max_users == max_users:
             return False
         before = participant.max_users

@@ -63,15 +63,15 @@ def send_otp_email(device_id: int, generated_at: str) -> bool:
 
 @shared_task(name="accounts.send_reset_email", acks_late=True, ignore_result=True,
              base=EmailTask)
-def send_reset_email(username: str, connect: bool) -> str:
+def send_reset_email(username: str, connect: bool, language: str = "") -> str:
     """"Forgot/Reset your password?": decide and send what the typed User ID gets (SPEC L7).
 
     The page queues this for every User ID without an app device, unknown ones included, so the
-    request reveals nothing; the caller sets ``expires``.
+    request reveals nothing; the caller sets ``expires``. ``language``: the page's (issue 11).
     """
     from .otp import reset_email_send
 
-    return reset_email_send(username=username, connect=connect)
+    return reset_email_send(username=username, connect=connect, language=language)
 
 
 #: Notices (not OTPs) may arrive late: retry a failing SMTP server with back-off.

@@ -11,6 +11,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,7 +72,7 @@ def login_view(request, portal=Portal.TERMINAL):
     form = LoginForm(request.POST or None)
     if portal == Portal.CONNECT:
         # SPEC E1: "Enter Email and Password, then click <LOG IN>".
-        form.fields["user_id"].label = "Email"
+        form.fields["user_id"].label = _("Email")
     error = None
     if request.method == "POST":
         if form.is_valid():
@@ -84,7 +85,7 @@ def login_view(request, portal=Portal.TERMINAL):
         elif too_long(form):
             error = form.errors.get("password", form.errors.get("user_id"))[0]
         else:
-            error = "Please enter your User ID and Password."
+            error = _("Please enter your User ID and Password.")
     # Issue 10: over-long input is a 400, refused before any lookup or hashing.
     return render(request, "accounts/login.html", {
         "form": form, "error": error, "portal": portal, "function": function,
@@ -273,7 +274,7 @@ def reset_otp_view(request, j, user):
         })
     return render(request, "accounts/otp_email.html", {
         "form": form, "error": error, "system": "CCASS", "action": "accounts:reset_otp",
-        "request_action": "accounts:reset_otp_request", "notice": login.RESET_EMAIL_NOTICE,
+        "request_action": "accounts:reset_otp_request", "notice": _(login.RESET_EMAIL_NOTICE),
     })
 
 
@@ -374,7 +375,7 @@ def change_password_update_view(request):
                 return locked
         else:
             update_session_auth_hash(request, user)  # this session stays; the others end
-            messages.success(request, "Your password has been changed.")
+            messages.success(request, _("Your password has been changed."))
             return redirect(_home(request))
     elif form.errors.keys() - {"current_password"}:
         # The new password itself is refused (altered since step 1): step 1 names the rules.
@@ -413,12 +414,13 @@ def _device_change(request, action, form, *, menu, done):
             form.add_error("current_password", exc)
         else:
             if not action(target=user, actor=user, source_ip=client_ip(request)):
-                messages.error(request, "There is no registered device to change.")
+                messages.error(request, _("There is no registered device to change."))
                 return redirect("accounts:authentication_settings")
             # This session was verified with the device just removed, so django-otp stops
             # counting it at the next request: end it here and say why.
             portal = login.logout_step(request)
-            messages.success(request, f"Your authentication settings have been updated. {done}")
+            messages.success(request, _("Your authentication settings have been updated. "
+                                        "%(what_next)s") % {"what_next": done()})
             return redirect(login.login_url(portal))
     if locked := _locked_out(request, user):
         return locked
@@ -430,7 +432,7 @@ def _device_change(request, action, form, *, menu, done):
 def device_delete_view(request):
     """"⋮" → "x Delete": the next login registers a new device."""
     form = ReauthenticateForm(request.POST, auto_id="delete_%s")
-    return _device_change(request, otp.device_remove, form, menu="delete", done=(
+    return _device_change(request, otp.device_remove, form, menu="delete", done=lambda: _(
         "Please log in again and set up your OTP channel: REGISTER DEVICE or SKIP THIS STEP."))
 
 
@@ -440,10 +442,10 @@ def oath_off_view(request):
     """"⋮" → "Settings": "Multi-factor authentication using OATH enable" off, "Save"."""
     form = OathSettingsForm(request.POST, auto_id="settings_%s")
     if form.keeps_oath():
-        messages.info(request, "Nothing was changed: multi-factor authentication using OATH "
-                      "stays enabled.")
+        messages.info(request, _("Nothing was changed: multi-factor authentication using OATH "
+                                 "stays enabled."))
         return redirect("accounts:authentication_settings")
-    return _device_change(request, otp.email_otp_switch, form, menu="settings", done=(
+    return _device_change(request, otp.email_otp_switch, form, menu="settings", done=lambda: _(
         "Please log in again: your OTP is now sent to your registered email address."))
 
 

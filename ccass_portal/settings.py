@@ -128,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.password_validation.LowercaseValidator"},
     {"NAME": "accounts.password_validation.SpecialCharacterValidator"},
     {"NAME": "accounts.password_validation.UppercaseValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "accounts.password_validation.NotCurrentPasswordValidator"},
 ]
