@@ -8,6 +8,8 @@ fields they name.
 """
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ClearingHouse, DARole
 
@@ -22,9 +24,11 @@ REQUEST_FIELDS = {
     RequestType.UNLOCK: ("user_id", "action"),
     RequestType.DELETE: ("user_id",),
 }
-TOO_MANY_REQUESTS = (f"DETAILS OF REQUESTS: at most {DA3_MAX_PROFILES} DA profiles per "
-                     "eService.")
-TOO_MANY_CONTACTS = f"CONTACT INFORMATION: at most {MAX_CONTACTS} contact persons."
+
+
+def too_many_contacts() -> str:
+    return _("CONTACT INFORMATION: at most %(most)s contact persons.") % {"most": MAX_CONTACTS}
+
 
 
 class VersionForm(forms.Form):
@@ -34,14 +38,15 @@ class VersionForm(forms.Form):
 
 
 class StepForm(VersionForm):
-    message = forms.CharField(label="Any message to the next step? (optional)", max_length=500,
-                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(label=gettext_lazy("Any message to the next step? (optional)"),
+                              max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReferForm(StepForm):
     """"REFER TO": another checker of the company."""
 
-    to = forms.ModelChoiceField(label="Refer to", queryset=None, empty_label=None)
+    to = forms.ModelChoiceField(label=gettext_lazy("Refer to"), queryset=None, empty_label=None)
 
     def __init__(self, *args, checkers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,16 +65,17 @@ class _Problems:
 class RequestForm(_Problems, forms.Form):
     """One block of "DETAILS OF REQUESTS" (one DA)."""
 
-    type = forms.ChoiceField(label="Type of Request", choices=RequestType.choices)
-    user_id = forms.CharField(label="User ID", max_length=8, required=False)
-    surname = forms.CharField(label="Surname", max_length=60, required=False)
-    other_names = forms.CharField(label="Other Names", max_length=100, required=False)
-    email = forms.CharField(label="Email Address", max_length=254, required=False)
+    type = forms.ChoiceField(label=gettext_lazy("Type of Request"), choices=RequestType.choices)
+    user_id = forms.CharField(label=gettext_lazy("User ID"), max_length=8, required=False)
+    surname = forms.CharField(label=gettext_lazy("Surname"), max_length=60, required=False)
+    other_names = forms.CharField(label=gettext_lazy("Other Names"), max_length=100,
+                                  required=False)
+    email = forms.CharField(label=gettext_lazy("Email Address"), max_length=254, required=False)
     role = forms.ChoiceField(
-        label="DA Role", required=False, widget=forms.RadioSelect,
-        choices=[(DARole.MAKER.value, DARole.MAKER.label),
-                 (DARole.CHECKER.value, DARole.CHECKER.label)])
-    action = forms.ChoiceField(label="Unlock/ Enable/ Disable", required=False,
+        label=gettext_lazy("DA Role"), required=False, widget=forms.RadioSelect,
+        choices=[(DARole.MAKER.value, gettext_lazy("DA maker")),
+                 (DARole.CHECKER.value, gettext_lazy("DA checker"))])
+    action = forms.ChoiceField(label=gettext_lazy("Unlock/ Enable/ Disable"), required=False,
                                widget=forms.RadioSelect, choices=UnlockAction.choices)
 
     def as_data(self) -> dict:
@@ -82,26 +88,30 @@ class RequestForm(_Problems, forms.Form):
 
 
 class ContactForm(_Problems, forms.Form):
-    name = forms.CharField(label="Name of Contact Person", max_length=100, required=False)
-    email = forms.CharField(label="Email Address", max_length=254, required=False)
-    phone = forms.CharField(label="Telephone Number", max_length=20, required=False)
+    name = forms.CharField(label=gettext_lazy("Name of Contact Person"), max_length=100,
+                           required=False)
+    email = forms.CharField(label=gettext_lazy("Email Address"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Telephone Number"), max_length=20,
+                            required=False)
 
     def as_data(self) -> dict:
         return {k: self.cleaned_data.get(k) or "" for k in ("name", "email", "phone")}
 
 
 class _Blocks(forms.BaseFormSet):
-    too_many = ""
+    @staticmethod
+    def too_many() -> str:
+        return ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.error_messages = {**self.error_messages, "too_many_forms": self.too_many}
+        self.error_messages = {**self.error_messages, "too_many_forms": self.too_many()}
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             # not "Delete": that is a type of request
-            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].label = _("Remove")
 
     def as_data(self) -> list[dict]:
         return [form.as_data() for form in self.forms
@@ -109,11 +119,11 @@ class _Blocks(forms.BaseFormSet):
 
 
 class _Requests(_Blocks):
-    too_many = TOO_MANY_REQUESTS
+    too_many = staticmethod(rules.too_many_requests)
 
 
 class _Contacts(_Blocks):
-    too_many = TOO_MANY_CONTACTS
+    too_many = staticmethod(too_many_contacts)
 
 
 RequestFormSet = forms.formset_factory(RequestForm, formset=_Requests, extra=0, can_delete=True,
@@ -124,17 +134,18 @@ ContactFormSet = forms.formset_factory(ContactForm, formset=_Contacts, extra=0, 
 
 class DA3Form(_Problems, VersionForm):
     types = forms.MultipleChoiceField(
-        label="Maintenance Request", required=False, choices=RequestType.choices,
+        label=gettext_lazy("Maintenance Request"), required=False, choices=RequestType.choices,
         widget=forms.CheckboxSelectMultiple)
-    remarks = forms.CharField(label="Remarks", max_length=1000, required=False,
+    remarks = forms.CharField(label=gettext_lazy("Remarks"), max_length=1000, required=False,
                               widget=forms.Textarea(attrs={
-                                  "rows": 3, "placeholder": "Type your answer here."}))
+                                  "rows": 3,
+                                  "placeholder": gettext_lazy("Type your answer here.")}))
     declaration = forms.BooleanField(label=rules.DECLARATION, required=False)
 
 
 class DA4Form(_Problems, VersionForm):
-    accounts = forms.IntegerField(label="Number of additional user accounts", min_value=0,
-                                  max_value=99999, required=False)
+    accounts = forms.IntegerField(label=gettext_lazy("Number of additional user accounts"),
+                                  min_value=0, max_value=99999, required=False)
     remarks = DA3Form.base_fields["remarks"]
     declaration = DA3Form.base_fields["declaration"]
 
@@ -213,12 +224,12 @@ def with_block(data: dict, key: str) -> tuple[dict, str | None]:
     blocks = list(data.get(key) or [])
     if key == "requests":
         if len(blocks) >= DA3_MAX_PROFILES:
-            return data, TOO_MANY_REQUESTS
+            return data, rules.too_many_requests()
         kind = (data.get("types") or [RequestType.CHANGE.value])[0]
         blocks.append({"type": kind, **dict.fromkeys(REQUEST_FIELDS[RequestType(kind)], "")})
     else:
         if len(blocks) >= MAX_CONTACTS:
-            return data, TOO_MANY_CONTACTS
+            return data, too_many_contacts()
         blocks.append({"name": "", "email": "", "phone": ""})
     return {**data, key: blocks}, None
 
@@ -226,5 +237,7 @@ def with_block(data: dict, key: str) -> tuple[dict, str | None]:
 def as_options(data: dict, participant) -> list[tuple[str, bool]]:
     """COMPANY INFORMATION, "As": each clearing house, the company's own ticked."""
     own = data.get("as") or participant.clearing_house
-    return [(f"{house} Participant ({participant.participant_id})" if house == own
-             else f"{house} Participant", house == own) for house in ClearingHouse.values]
+    return [(_("%(house)s Participant (%(participant_id)s)") % {
+        "house": house, "participant_id": participant.participant_id} if house == own
+        else _("%(house)s Participant") % {"house": house}, house == own)
+        for house in ClearingHouse.values]

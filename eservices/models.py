@@ -10,20 +10,21 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Participant, User
 from accounts.workflow import Step, Transition, Workflow
 
 
 class FormKind(models.TextChoices):
-    DA3 = "DA3", "CCASS/ CCMS Delegated Administrator Application/ Maintenance Form"
-    DA4 = "DA4", "CCASS / CCMS User Account Application Form"
+    DA3 = "DA3", _("CCASS/ CCMS Delegated Administrator Application/ Maintenance Form")
+    DA4 = "DA4", _("CCASS / CCMS User Account Application Form")
 
 
 #: The subject line's form title (SPEC E5): "DA 3 - CCASS/ CCMS Delegated ... Form".
 FORM_TITLES = {
-    FormKind.DA3: "DA 3 - CCASS/ CCMS Delegated Administrator Application/ Maintenance Form",
-    FormKind.DA4: "DA 4 - CCASS / CCMS User Account Application Form",
+    FormKind.DA3: _("DA 3 - CCASS/ CCMS Delegated Administrator Application/ Maintenance Form"),
+    FormKind.DA4: _("DA 4 - CCASS / CCMS User Account Application Form"),
 }
 
 #: SPEC E3: the one-off fee of each additional user account.
@@ -33,27 +34,27 @@ DA3_MAX_PROFILES = 4
 
 
 class Status(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    READY = "READY", "Ready to Send to HKEX"
-    SENT = "SENT", "Sent to HKEX"
-    COMPLETED = "COMPLETED", "Completed"
-    REJECTED = "REJECTED", "Rejected"
-    DISCARDED = "DISCARDED", "Discarded"
+    DRAFT = "DRAFT", _("Draft")
+    READY = "READY", _("Ready to Send to HKEX")
+    SENT = "SENT", _("Sent to HKEX")
+    COMPLETED = "COMPLETED", _("Completed")
+    REJECTED = "REJECTED", _("Rejected")
+    DISCARDED = "DISCARDED", _("Discarded")
 
 
 class RequestType(models.TextChoices):
     """DA3 "MAINTENANCE REQUEST" (multiple selection)."""
 
-    ADD = "ADD", "Add"
-    CHANGE = "CHANGE", "Change"
-    UNLOCK = "UNLOCK", "Unlock/ Enable/ Disable"
-    DELETE = "DELETE", "Delete"
+    ADD = "ADD", _("Add")
+    CHANGE = "CHANGE", _("Change")
+    UNLOCK = "UNLOCK", _("Unlock/ Enable/ Disable")
+    DELETE = "DELETE", _("Delete")
 
 
 class UnlockAction(models.TextChoices):
-    UNLOCK = "UNLOCK", "Unlock DA Account"
-    ENABLE = "ENABLE", "Enable"
-    DISABLE = "DISABLE", "Disable"
+    UNLOCK = "UNLOCK", _("Unlock DA Account")
+    ENABLE = "ENABLE", _("Enable")
+    DISABLE = "DISABLE", _("Disable")
 
 
 class EService(models.Model):
@@ -136,16 +137,16 @@ WORKFLOW = Workflow(
     model=EService,
     history=EServiceStep,
     transitions=[
-        Transition("submit", (Status.DRAFT,), Status.READY, "SUBMIT"),
-        Transition("discard", (Status.DRAFT,), Status.DISCARDED, "DISCARD"),
-        Transition("reclaim", (Status.READY,), Status.DRAFT, "RECLAIM"),
-        Transition("claim", (Status.READY,), Status.READY, "CLAIM"),
-        Transition("release", (Status.READY,), Status.READY, "RELEASE"),
-        Transition("refer", (Status.READY,), Status.READY, "REFER TO"),
-        Transition("revert", (Status.READY,), Status.DRAFT, "REVERT"),
-        Transition("confirm", (Status.READY,), Status.SENT, "CONFIRM"),
-        Transition("complete", (Status.SENT,), Status.COMPLETED, "Complete"),
-        Transition("reject", (Status.SENT,), Status.REJECTED, "Reject"),
+        Transition("submit", (Status.DRAFT,), Status.READY, _("SUBMIT")),
+        Transition("discard", (Status.DRAFT,), Status.DISCARDED, _("DISCARD")),
+        Transition("reclaim", (Status.READY,), Status.DRAFT, _("RECLAIM")),
+        Transition("claim", (Status.READY,), Status.READY, _("CLAIM")),
+        Transition("release", (Status.READY,), Status.READY, _("RELEASE")),
+        Transition("refer", (Status.READY,), Status.READY, _("REFER TO")),
+        Transition("revert", (Status.READY,), Status.DRAFT, _("REVERT")),
+        Transition("confirm", (Status.READY,), Status.SENT, _("CONFIRM")),
+        Transition("complete", (Status.SENT,), Status.COMPLETED, _("Complete")),
+        Transition("reject", (Status.SENT,), Status.REJECTED, _("Reject")),
     ],
     event=lambda record, name: f"ESERVICE_{record.form}_{name.upper()}",
 )

@@ -5,6 +5,9 @@ the form's sections with the documents' labels; the admin change page and :func:
 both show that, so the two never disagree. The PDF is made with ReportLab's standard fonts
 (no font files); text outside their Latin-1 range, e.g. a Chinese contact name, is set in
 ReportLab's built-in Traditional Chinese CID font.
+
+Issue 11: the labels are in the active language: the Client Connect page's (English or
+Traditional Chinese, with a line saying the English version prevails), English in the admin.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -56,16 +61,20 @@ pdfmetrics.registerFont(_TraditionalChinese())
 
 #: The documents' block titles under "DETAILS OF REQUESTS".
 REQUEST_TITLES = {
-    RequestType.ADD: "DETAILS OF ADD REQUEST",
-    RequestType.CHANGE: "DETAILS OF CHANGE REQUEST",
-    RequestType.UNLOCK: "DETAILS OF UNLOCK / ENABLE / DISABLE REQUEST",
-    RequestType.DELETE: "DETAILS OF DELETE REQUEST",
+    RequestType.ADD: gettext_lazy("DETAILS OF ADD REQUEST"),
+    RequestType.CHANGE: gettext_lazy("DETAILS OF CHANGE REQUEST"),
+    RequestType.UNLOCK: gettext_lazy("DETAILS OF UNLOCK / ENABLE / DISABLE REQUEST"),
+    RequestType.DELETE: gettext_lazy("DETAILS OF DELETE REQUEST"),
 }
 #: (label, key) of a request block, in the form's order; a key missing from the block is left
 #: out, so each block shows what its type asks for.
-REQUEST_FIELDS = [("User ID", "user_id"), ("Surname", "surname"), ("Other Names", "other_names"),
-                  ("Email Address", "email"), ("DA Role", "role"), ("Request", "action")]
-STEP_LABELS = {"start": "Created"}
+REQUEST_FIELDS = [(gettext_lazy("User ID"), "user_id"), (gettext_lazy("Surname"), "surname"),
+                  (gettext_lazy("Other Names"), "other_names"),
+                  (gettext_lazy("Email Address"), "email"), (gettext_lazy("DA Role"), "role"),
+                  (gettext_lazy("Request"), "action")]
+STEP_LABELS = {"start": gettext_lazy("Created")}
+#: DA roles as the form names them (the accounts' own labels say "None (end user)" too).
+DA_ROLES = {DARole.MAKER: gettext_lazy("DA maker"), DARole.CHECKER: gettext_lazy("DA checker")}
 
 
 @dataclass
@@ -88,10 +97,13 @@ class HistoryLine:
 
 
 def hkt(value: datetime | None) -> str:
-    """``07-Feb-2023 10:43 HKT``, as the documents write a step's time."""
+    """``07-Feb-2023 10:43 HKT``, as the documents write a step's time (in Chinese
+    ``2023-02-07 10:43 HKT``: the format is translated, as on the pages)."""
     if value is None:
         return ""
-    return timezone.localtime(value, HKT).strftime("%d-%b-%Y %H:%M HKT")
+    shown = dateformat.format(timezone.localtime(value, HKT),
+                              translation.pgettext("date format", "d-M-Y H:i"))
+    return f"{shown} HKT"
 
 
 def heading(record: EService) -> str:
@@ -111,7 +123,7 @@ def actor_label(user: User | None, *, staff_ids: bool = False) -> str:
     if user is None:
         return ""
     if user.is_staff:
-        return f"HKEX ({user.username})" if staff_ids else "HKEX"
+        return f"HKEX ({user.username})" if staff_ids else _("HKEX")
     name = user.get_full_name() or user.username
     return f"{name} ({user.username})" if staff_ids and name != user.username else name
 
@@ -125,24 +137,26 @@ def _label(choices, value) -> str:
 
 def _company(record: EService, data: dict) -> Part:
     participant = record.participant
-    part = Part("COMPANY INFORMATION", rows=[("From", participant.name)])
+    part = Part(_("COMPANY INFORMATION"), rows=[(_("From"), participant.name)])
     if record.form == FormKind.DA3:
-        part.rows.append(("As", f"{data.get('as') or participant.clearing_house} Participant "
-                                f"({participant.participant_id})"))
+        part.rows.append((_("As"), _("%(house)s Participant (%(participant_id)s)") % {
+            "house": data.get("as") or participant.clearing_house,
+            "participant_id": participant.participant_id}))
     else:
-        part.rows.append(("Participant ID", participant.participant_id))
+        part.rows.append((_("Participant ID"), participant.participant_id))
     return part
 
 
 def _request_block(number: int, req: dict) -> Part:
     kind = req.get("type")
-    block = Part(f"Request {number}: {REQUEST_TITLES.get(kind, 'DETAILS OF REQUEST')}")
+    block = Part(_("Request %(number)s: %(title)s") % {
+        "number": number, "title": REQUEST_TITLES.get(kind) or _("DETAILS OF REQUEST")})
     for label, key in REQUEST_FIELDS:
         if key not in req:
             continue
         value = req.get(key) or ""
         if key == "role":
-            value = _label(DARole, value)
+            value = DA_ROLES.get(value) or _label(DARole, value)
         elif key == "action":
             value = _label(UnlockAction, value)
         block.rows.append((label, str(value)))
@@ -152,13 +166,13 @@ def _request_block(number: int, req: dict) -> Part:
 def _contacts(data: dict) -> Part:
     contacts = [c for c in data.get("contacts") or []
                 if any((c.get(k) or "").strip() for k in ("name", "email", "phone"))]
-    part = Part("CONTACT INFORMATION")
+    part = Part(_("CONTACT INFORMATION"))
     for i, contact in enumerate(contacts, start=1):
         part.blocks.append(Part(
-            f"Contact Person {i}" if len(contacts) > 1 else "",
-            rows=[("Name of Contact Person", contact.get("name") or ""),
-                  ("Email Address", contact.get("email") or ""),
-                  ("Telephone Number", contact.get("phone") or "")]))
+            _("Contact Person %(number)s") % {"number": i} if len(contacts) > 1 else "",
+            rows=[(_("Name of Contact Person"), contact.get("name") or ""),
+                  (_("Email Address"), contact.get("email") or ""),
+                  (_("Telephone Number"), contact.get("phone") or "")]))
     return part
 
 
@@ -172,24 +186,25 @@ def sections(record: EService) -> list[Part]:
     parts = [_company(record, data)]
     if record.form == FormKind.DA3:
         types = set(data.get("types") or [])
-        parts.append(Part("MAINTENANCE REQUEST", rows=[(
-            "Maintenance Request", ", ".join(t.label for t in RequestType if t.value in types))]))
-        details = Part("DETAILS OF REQUESTS")
+        parts.append(Part(_("MAINTENANCE REQUEST"), rows=[(
+            _("Maintenance Request"),
+            ", ".join(str(t.label) for t in RequestType if t.value in types))]))
+        details = Part(_("DETAILS OF REQUESTS"))
         details.blocks = [_request_block(i, req)
                           for i, req in enumerate(data.get("requests") or [], start=1)]
         parts.append(details)
-        declaration = Part("", notes=[DA3_DECLARATION_TEXT])
+        declaration = Part("", notes=[str(DA3_DECLARATION_TEXT)])
     else:
         accounts = data.get("accounts")
-        parts.append(Part("USER ACCOUNT APPLICATION", rows=[
-            ("Number of additional user accounts", str(accounts or "")),
-            ("One-off fee (HK$250 each account)",
+        parts.append(Part(_("USER ACCOUNT APPLICATION"), rows=[
+            (_("Number of additional user accounts"), str(accounts or "")),
+            (_("One-off fee (HK$250 each account)"),
              _money(record.fee_hkd if record.fee_hkd is not None else fee(data)))]))
         declaration = Part("")
     # On the form "Remarks" is a field after the last block, then the declaration: neither has
     # a section heading of its own.
-    parts.append(Part("", rows=[("Remarks", data.get("remarks") or "-")]))
-    declaration.rows.append((DECLARATION, "Yes" if data.get("declaration") else "No"))
+    parts.append(Part("", rows=[(_("Remarks"), data.get("remarks") or "-")]))
+    declaration.rows.append((str(DECLARATION), _("Yes") if data.get("declaration") else _("No")))
     parts.append(declaration)
     parts.append(_contacts(data))
     return parts
@@ -200,35 +215,39 @@ def result(record: EService) -> Part | None:
     reason; None before HKEX has acted."""
     done = record.result or {}
     if record.status == Status.REJECTED:
-        return Part("RESULT", rows=[("Rejected by HKEX", hkt(record.status_at)),
-                                    ("Reason", record.reject_reason)])
+        return Part(_("RESULT"), rows=[(_("Rejected by HKEX"), hkt(record.status_at)),
+                                       (_("Reason"), record.reject_reason)])
     if record.status != Status.COMPLETED:
         return None
-    part = Part("RESULT", rows=[("Completed by HKEX", hkt(record.status_at))])
+    part = Part(_("RESULT"), rows=[(_("Completed by HKEX"), hkt(record.status_at))])
     if record.form == FormKind.DA4:
         part.rows += [
-            ("Additional user accounts granted", str(done.get("granted", ""))),
-            ("MAX. NO. OF USERS", f"{done.get('max_users_before', '')} before, "
-                                  f"{done.get('max_users_after', '')} after"),
-            ("One-off fee", _money(record.fee_hkd)),
+            (_("Additional user accounts granted"), str(done.get("granted", ""))),
+            (_("MAX. NO. OF USERS"), _("%(before)s before, %(after)s after") % {
+                "before": done.get("max_users_before", ""),
+                "after": done.get("max_users_after", "")}),
+            (_("One-off fee"), _money(record.fee_hkd)),
         ]
         return part
     for item in done.get("applied") or []:
-        label = f"Request {item.get('request')}: {_label(RequestType, item.get('type'))}"
-        user_id = item.get("user_id", "")
+        label = _("Request %(number)s: %(type)s") % {
+            "number": item.get("request"), "type": _label(RequestType, item.get("type"))}
+        user_id = {"user_id": item.get("user_id", "")}
         if item.get("type") == RequestType.ADD:
-            value = f"DA User ID {user_id} assigned ({_label(DARole, item.get('role'))})"
+            role = item.get("role")
+            value = _("DA User ID %(user_id)s assigned (%(role)s)") % {
+                **user_id, "role": DA_ROLES.get(role) or _label(DARole, role)}
         elif item.get("type") == RequestType.CHANGE:
-            value = f"{user_id}: email address changed"
+            value = _("%(user_id)s: email address changed") % user_id
         elif item.get("type") == RequestType.DELETE:
-            value = f"{user_id}: deleted"
+            value = _("%(user_id)s: deleted") % user_id
         elif item.get("action") == UnlockAction.UNLOCK:
-            value = (f"{user_id}: unlocked, OTP device registration reset (sets up the password "
-                     "and OTP channel again at the next login)")
+            value = _("%(user_id)s: unlocked, OTP device registration reset (sets up the "
+                      "password and OTP channel again at the next login)") % user_id
         elif item.get("action") == UnlockAction.ENABLE:
-            value = f"{user_id}: enabled"
+            value = _("%(user_id)s: enabled") % user_id
         else:
-            value = f"{user_id}: disabled"
+            value = _("%(user_id)s: disabled") % user_id
         part.rows.append((label, value))
     return part
 
@@ -282,6 +301,11 @@ def _markup(text) -> str:
     return escaped.replace("\n", "<br/>")
 
 
+def _font_for(text: str) -> str:
+    """The footer's font: the CJK font for a line with Chinese (it has Latin glyphs too)."""
+    return CJK_FONT if _NOT_LATIN.search(text) else "Helvetica"
+
+
 def _p(text, style=BODY) -> Paragraph:
     return Paragraph(_markup(text), style)
 
@@ -319,7 +343,8 @@ def _part(part: Part, width: float, *, level: int = 0) -> list:
 
 
 def _history_table(lines: list[HistoryLine], width: float) -> Table:
-    head = [_p(h, LABEL) for h in ("Date/Time (HKT)", "Step", "Status", "By", "Message")]
+    head = [_p(h, LABEL) for h in (_("Date/Time (HKT)"), _("Step"), _("Status"), _("By"),
+                                   _("Message"))]
     body = [[_p(x.at.removesuffix(" HKT")), _p(x.step), _p(x.status), _p(x.by), _p(x.message)]
             for x in lines]
     widths = [33 * mm, 22 * mm, 32 * mm, 40 * mm]
@@ -340,31 +365,39 @@ def render_pdf(record: EService) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
         bottomMargin=18 * mm, title=f"{record.reference} {record.title}",
-        author="HKEX Client Connect", subject=record.title, creator="CCASS/CCMS Portal")
+        author="HKEX Client Connect", subject=str(record.title), creator="CCASS/CCMS Portal")
     width = doc.width
+
+    footnote = _("HKEX Client Connect - %(reference)s - downloaded %(printed)s") % {
+        "reference": record.reference or _("Draft"), "printed": printed}
 
     def footer(canvas, document):
         canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(doc.leftMargin, 10 * mm,
-                          f"HKEX Client Connect - {record.reference or 'Draft'} - "
-                          f"downloaded {printed}")
-        canvas.drawRightString(doc.leftMargin + width, 10 * mm, f"Page {document.page}")
+        canvas.setFont(_font_for(footnote), 7.5)
+        canvas.drawString(doc.leftMargin, 10 * mm, footnote)
+        page = _("Page %(page)s") % {"page": document.page}
+        canvas.setFont(_font_for(page), 7.5)
+        canvas.drawRightString(doc.leftMargin + width, 10 * mm, page)
         canvas.restoreState()
 
     flow = [
         _p("HKEX Client Connect", SMALL),
         _p(heading(record), TITLE),
-        _rows([("Reference Number", record.reference or ""),
-               ("Status", status_line(record))], width),
+        _rows([(_("Reference Number"), record.reference or ""),
+               (_("Status"), status_line(record))], width),
         Spacer(1, 5 * mm),
     ]
+    if not (translation.get_language() or "en").startswith("en"):
+        # The exchange publishes in English with a Chinese translation: English prevails.
+        flow.insert(2, _p(_("This PDF is a translation. If there is any inconsistency between "
+                            "the English and Chinese versions, the English version prevails."),
+                          SMALL))
     for part in sections(record):
         flow += _part(part, width)
     if (done := result(record)) is not None:
         flow += _part(done, width)
-    flow += [_band("HISTORY", width), _history_table(history(record), width)]
+    flow += [_band(_("HISTORY"), width), _history_table(history(record), width)]
     doc.build(flow, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 

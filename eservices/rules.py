@@ -23,18 +23,26 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import DARole, Participant, User, UserStatus
 
 from .models import DA3_MAX_PROFILES, DA4_FEE_PER_ACCOUNT_HKD, FormKind, RequestType, UnlockAction
 
-DECLARATION = "We confirm that we understand and accept the above."
-DA3_DECLARATION_TEXT = (
+DECLARATION = gettext_lazy("We confirm that we understand and accept the above.")
+DA3_DECLARATION_TEXT = gettext_lazy(
     "We declare that the information provided in this eService relating to us is complete, "
     "true and correct and that we have not made any statements or omissions which are "
     "misleading or false in any material particular."
 )
 MAX_DA4_ACCOUNTS = 500
+
+
+def too_many_requests() -> str:
+    """SPEC E2: the refusal of a fifth DA profile (on the page, and when checking the form)."""
+    return _("DETAILS OF REQUESTS: at most %(most)s DA profiles per eService.") % {
+        "most": DA3_MAX_PROFILES}
 
 
 def empty(form: str, participant: Participant) -> dict:
@@ -56,7 +64,7 @@ def _email_problem(value: str) -> str | None:
     try:
         validate_email(value or "")
     except ValidationError:
-        return "Enter a valid email address."
+        return _("Enter a valid email address.")
     return None
 
 
@@ -70,18 +78,19 @@ def _contacts_problems(data: dict) -> list[tuple[str, str]]:
     problems = []
     contacts = data.get("contacts") or []
     if not any((c.get("name") or "").strip() for c in contacts):
-        problems.append(("contacts.0.name", "Name of Contact Person: please enter at least "
-                                            "one contact person."))
+        problems.append(("contacts.0.name", _("Name of Contact Person: please enter at least "
+                                              "one contact person.")))
     for i, contact in enumerate(contacts):
         if not any((contact.get(k) or "").strip() for k in ("name", "email", "phone")):
             continue
         if not (contact.get("name") or "").strip():
-            problems.append((f"contacts.{i}.name", "Name of Contact Person: please enter it."))
+            problems.append((f"contacts.{i}.name", _("Name of Contact Person: please enter it.")))
         if problem := _email_problem(contact.get("email")):
-            problems.append((f"contacts.{i}.email", f"Email Address: {problem}"))
+            problems.append((f"contacts.{i}.email",
+                             _("Email Address: %(problem)s") % {"problem": problem}))
         phone = (contact.get("phone") or "").replace(" ", "")
         if not phone.lstrip("+").isdigit() or not 8 <= len(phone.lstrip("+")) <= 15:
-            problems.append((f"contacts.{i}.phone", "Telephone Number: 8 to 15 digits."))
+            problems.append((f"contacts.{i}.phone", _("Telephone Number: 8 to 15 digits.")))
     return problems
 
 
@@ -94,12 +103,13 @@ def problems(form: str, participant: Participant, data: dict) -> list[tuple[str,
         except (TypeError, ValueError):
             accounts = 0
         if not 1 <= accounts <= MAX_DA4_ACCOUNTS:
-            found.append(("accounts", "Number of additional user accounts: enter a whole "
-                                      f"number from 1 to {MAX_DA4_ACCOUNTS}."))
+            found.append(("accounts", _("Number of additional user accounts: enter a whole "
+                                        "number from 1 to %(most)s.") % {"most": MAX_DA4_ACCOUNTS}))
     else:
         found += _da3_problems(participant, data)
     if not data.get("declaration"):
-        found.append(("declaration", f"Please tick \u201c{DECLARATION}\u201d"))
+        found.append(("declaration", _("Please tick “%(declaration)s”")
+                      % {"declaration": DECLARATION}))
     return found + _contacts_problems(data)
 
 
@@ -108,47 +118,54 @@ def _da3_problems(participant: Participant, data: dict) -> list[tuple[str, str]]
     types = set(data.get("types") or [])
     requests = data.get("requests") or []
     if not types:
-        found.append(("types", "MAINTENANCE REQUEST: select at least one."))
+        found.append(("types", _("MAINTENANCE REQUEST: select at least one.")))
     if not requests:
-        found.append(("requests", "DETAILS OF REQUESTS: add at least one request."))
+        found.append(("requests", _("DETAILS OF REQUESTS: add at least one request.")))
     if len(requests) > DA3_MAX_PROFILES:
-        found.append(("requests", f"DETAILS OF REQUESTS: at most {DA3_MAX_PROFILES} DA "
-                                  "profiles per eService."))
+        found.append(("requests", too_many_requests()))
     seen = set()
     for i, req in enumerate(requests):
         kind = req.get("type")
         where = f"requests.{i}"
-        label = f"Request {i + 1}"
+        n = {"number": i + 1}
         if kind not in RequestType.values:
-            found.append((f"{where}.type", f"{label}: choose the type of request."))
+            found.append((f"{where}.type", _("Request %(number)s: choose the type of request.")
+                          % n))
             continue
         if kind not in types:
-            found.append((f"{where}.type", f"{label}: \u201c{RequestType(kind).label}\u201d is "
-                                           "not selected under MAINTENANCE REQUEST."))
+            found.append((f"{where}.type", _("Request %(number)s: “%(type)s” is not "
+                                             "selected under MAINTENANCE REQUEST.")
+                          % {**n, "type": RequestType(kind).label}))
         if kind == RequestType.ADD:
             if not (req.get("surname") or "").strip():
-                found.append((f"{where}.surname", f"{label} (Add): Surname is required."))
+                found.append((f"{where}.surname", _("Request %(number)s (Add): Surname is "
+                                                    "required.") % n))
             if not (req.get("other_names") or "").strip():
-                found.append((f"{where}.other_names", f"{label} (Add): Other Names is "
-                                                      "required."))
+                found.append((f"{where}.other_names", _("Request %(number)s (Add): Other Names "
+                                                        "is required.") % n))
             if problem := _email_problem(req.get("email")):
-                found.append((f"{where}.email", f"{label} (Add): Email Address: {problem}"))
+                found.append((f"{where}.email", _("Request %(number)s (Add): Email Address: "
+                                                  "%(problem)s") % {**n, "problem": problem}))
             if req.get("role") not in (DARole.MAKER, DARole.CHECKER):
-                found.append((f"{where}.role", f"{label} (Add): choose DA maker or DA "
-                                               "checker."))
+                found.append((f"{where}.role", _("Request %(number)s (Add): choose DA maker or "
+                                                 "DA checker.") % n))
             continue
         user_id = (req.get("user_id") or "").strip().upper()
         if _da_of(participant, user_id) is None:
-            found.append((f"{where}.user_id", f"{label}: User ID {user_id or '(blank)'} is not "
-                                              f"a Delegated Administrator of {participant}."))
+            found.append((f"{where}.user_id", _(
+                "Request %(number)s: User ID %(user_id)s is not a Delegated Administrator of "
+                "%(participant)s.") % {**n, "user_id": user_id or _("(blank)"),
+                                       "participant": participant}))
         elif user_id in seen:
-            found.append((f"{where}.user_id", f"{label}: User ID {user_id} appears twice."))
+            found.append((f"{where}.user_id", _("Request %(number)s: User ID %(user_id)s appears "
+                                                "twice.") % {**n, "user_id": user_id}))
         seen.add(user_id)
         if kind == RequestType.CHANGE and (problem := _email_problem(req.get("email"))):
-            found.append((f"{where}.email", f"{label} (Change): Email Address: {problem}"))
+            found.append((f"{where}.email", _("Request %(number)s (Change): Email Address: "
+                                              "%(problem)s") % {**n, "problem": problem}))
         if kind == RequestType.UNLOCK and req.get("action") not in UnlockAction.values:
-            found.append((f"{where}.action", f"{label}: choose Unlock DA Account, Enable or "
-                                             "Disable."))
+            found.append((f"{where}.action", _("Request %(number)s: choose Unlock DA Account, "
+                                               "Enable or Disable.") % n))
     return found
 
 
@@ -171,6 +188,7 @@ def staffing_warning(participant: Participant, data: dict) -> str | None:
     makers, checkers = live.count(DARole.MAKER), live.count(DARole.CHECKER)
     if makers >= 1 and checkers >= 2:
         return None
-    return (f"After this eService {participant} would have {makers} DA maker(s) and {checkers} "
-            "DA checker(s): each participant should have at least one DA maker and two DA "
-            "checkers.")
+    return _("After this eService %(participant)s would have %(makers)s DA maker(s) and "
+             "%(checkers)s DA checker(s): each participant should have at least one DA maker and "
+             "two DA checkers.") % {"participant": participant, "makers": makers,
+                                    "checkers": checkers}

@@ -9,6 +9,8 @@ transaction: one refusal undoes all.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import services as accounts
 from accounts.models import Participant, User, UserStatus, is_da_suffix
@@ -27,8 +29,8 @@ from .models import (
 )
 
 EServiceRefused = accounts.ActionRefused
-STALE = ("This record has changed since you opened it (another step was taken meanwhile). "
-         "Please open it again.")
+STALE = gettext_lazy("This record has changed since you opened it (another step was taken "
+                     "meanwhile). Please open it again.")
 
 __all__ = ["EServiceRefused", "TransitionRefused"]
 
@@ -38,9 +40,9 @@ __all__ = ["EServiceRefused", "TransitionRefused"]
 
 def _company_problem(user: User, participant_id: int) -> str | None:
     if not user.is_connect_user or not user.is_active:
-        return "Only Client Connect users can work on eServices."
+        return _("Only Client Connect users can work on eServices.")
     if user.connect_company_id != participant_id:
-        return "This eService belongs to another company."
+        return _("This eService belongs to another company.")
     return None
 
 
@@ -48,7 +50,7 @@ def _maker_problem(user: User, record: EService) -> str | None:
     if problem := _company_problem(user, record.participant_id):
         return problem
     if not user.connect_maker:
-        return "Only a Client Connect maker with EU_UserMaintenance can do this."
+        return _("Only a Client Connect maker with EU_UserMaintenance can do this.")
     return None
 
 
@@ -56,9 +58,9 @@ def _checker_problem(user: User, record: EService) -> str | None:
     if problem := _company_problem(user, record.participant_id):
         return problem
     if not user.connect_checker:
-        return "Only a Client Connect checker with EU_UserMaintenance can do this."
+        return _("Only a Client Connect checker with EU_UserMaintenance can do this.")
     if user.pk == record.submitted_by_id:
-        return "The person who submitted this eService cannot confirm it."
+        return _("The person who submitted this eService cannot confirm it.")
     return None
 
 
@@ -66,8 +68,11 @@ def _claimer_problem(user: User, record: EService) -> str | None:
     if problem := _checker_problem(user, record):
         return problem
     if record.claimed_by_id != user.pk:
-        return "Please CLAIM the record first." if record.claimed_by_id is None else (
-            f"The record is claimed by {record.claimed_by.get_full_name() or 'another checker'}.")
+        if record.claimed_by_id is None:
+            return _("Please CLAIM the record first.")
+        if name := record.claimed_by.get_full_name():
+            return _("The record is claimed by %(name)s.") % {"name": name}
+        return _("The record is claimed by another checker.")
     return None
 
 
@@ -154,7 +159,8 @@ def eservice_create(*, form: str, actor: User, source_ip=None) -> EService:
     """A new "Draft" of ``form`` for the maker's company (SPEC E2, E3)."""
     form = FormKind(form)
     if not actor.is_connect_user or not actor.connect_maker:
-        raise EServiceRefused("Only a Client Connect maker with EU_UserMaintenance can do this.")
+        raise EServiceRefused(_("Only a Client Connect maker with EU_UserMaintenance can do "
+                                "this."))
     participant = Participant.objects.get(pk=actor.connect_company_id)
     record = EService(form=form, participant=participant, maker=actor,
                       data=rules.empty(form, participant))
@@ -168,8 +174,8 @@ def draft_save(*, record_id: int, actor: User, data: dict, version: int) -> ESer
     with transaction.atomic():
         record = EService.objects.select_for_update().get(pk=record_id)
         if record.status != Status.DRAFT:
-            raise EServiceRefused(f"This record is {record.get_status_display()}: only a Draft "
-                                  "can be edited.")
+            raise EServiceRefused(_("This record is %(status)s: only a Draft can be edited.")
+                                  % {"status": record.get_status_display()})
         if int(version) != record.version:
             raise EServiceRefused(STALE)
         if problem := _maker_problem(actor, record):
@@ -228,7 +234,7 @@ def eservice_reclaim(*, record_id: int, actor: User, version: int, message: str 
 def eservice_claim(*, record_id: int, actor: User, version: int, source_ip=None):
     def check(record):
         if record.claimed_by_id is not None:
-            raise EServiceRefused("This record has already been claimed.")
+            raise EServiceRefused(_("This record has already been claimed."))
 
     def effect(record):
         record.claimed_by, record.claimed_at = actor, timezone.now()
@@ -249,8 +255,8 @@ def eservice_refer(*, record_id: int, actor: User, version: int, to: User, messa
 
     def check(record):
         if to.pk == actor.pk or _checker_problem(to, record) is not None:
-            raise EServiceRefused("Please choose another checker of your company who did not "
-                                  "submit this record.")
+            raise EServiceRefused(_("Please choose another checker of your company who did "
+                                    "not submit this record."))
 
     def effect(record):
         record.claimed_by, record.claimed_at = to, timezone.now()

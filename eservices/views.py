@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import connect_required
@@ -22,18 +24,18 @@ from . import pdf, rules, services
 from .forms import EServiceForms, ReferForm, StepForm, VersionForm, as_options, with_block
 from .models import DA4_FEE_PER_ACCOUNT_HKD, WORKFLOW, EService, FormKind, Status
 
-CLASSIFICATION = "User Maintenance CC"
+CLASSIFICATION = gettext_lazy("User Maintenance CC")
 RECORDS = EService.objects.select_related("participant", "maker", "submitted_by", "claimed_by")
 
 #: The buttons of a record that is not being edited, in the documents' order:
 #: (step, label, URL name, opens a "PLEASE CONFIRM" dialog first).
 BUTTONS = [
-    ("revert", "REVERT", "connect:revert", True),
-    ("refer", "REFER TO", "connect:refer", True),
-    ("confirm", "CONFIRM", "connect:confirm", True),
-    ("release", "RELEASE", "connect:release", False),
-    ("claim", "CLAIM", "connect:claim", False),
-    ("reclaim", "RECLAIM", "connect:reclaim", False),
+    ("revert", gettext_lazy("REVERT"), "connect:revert", True),
+    ("refer", gettext_lazy("REFER TO"), "connect:refer", True),
+    ("confirm", gettext_lazy("CONFIRM"), "connect:confirm", True),
+    ("release", gettext_lazy("RELEASE"), "connect:release", False),
+    ("claim", gettext_lazy("CLAIM"), "connect:claim", False),
+    ("reclaim", gettext_lazy("RECLAIM"), "connect:reclaim", False),
 ]
 
 
@@ -49,18 +51,21 @@ class Dialog:
 
 
 DIALOGS = {
-    "submit": Dialog("PLEASE CONFIRM", "The record will be ready to send to HKEX.",
-                     "Any message to the next step? (optional)", under="preview",
+    "submit": Dialog(gettext_lazy("PLEASE CONFIRM"),
+                     gettext_lazy("The record will be ready to send to HKEX."),
+                     gettext_lazy("Any message to the next step? (optional)"), under="preview",
                      shows_fee=True),
-    "discard": Dialog("PLEASE CONFIRM", "The record will be discarded.", None,
-                      under="preview"),
-    "confirm": Dialog("PLEASE CONFIRM TO PROCEED", "The record will be sent to HKEX.",
-                      "Any message to the record user? (optional)"),
-    "revert": Dialog("PLEASE CONFIRM TO PROCEED",
-                     "The record will be reverted to the maker as a Draft.",
-                     "Any message to the record user? (optional)"),
-    "refer": Dialog("REFER TO", "The record will be referred to another checker.",
-                    "Any message to the next step? (optional)"),
+    "discard": Dialog(gettext_lazy("PLEASE CONFIRM"),
+                      gettext_lazy("The record will be discarded."), None, under="preview"),
+    "confirm": Dialog(gettext_lazy("PLEASE CONFIRM TO PROCEED"),
+                      gettext_lazy("The record will be sent to HKEX."),
+                      gettext_lazy("Any message to the record user? (optional)")),
+    "revert": Dialog(gettext_lazy("PLEASE CONFIRM TO PROCEED"),
+                     gettext_lazy("The record will be reverted to the maker as a Draft."),
+                     gettext_lazy("Any message to the record user? (optional)")),
+    "refer": Dialog(gettext_lazy("REFER TO"),
+                    gettext_lazy("The record will be referred to another checker."),
+                    gettext_lazy("Any message to the next step? (optional)")),
 }
 
 
@@ -124,9 +129,9 @@ def _history(record):
     for step in record.steps.select_related("actor"):
         transition = WORKFLOW.transitions.get(step.transition)
         rows.append({
-            "at": step.at, "step": transition.label if transition else "Created",
+            "at": step.at, "step": transition.label if transition else _("Created"),
             "status": Status(step.to_status).label,
-            "by": "HKEX" if step.actor is None or step.actor.is_staff
+            "by": _("HKEX") if step.actor is None or step.actor.is_staff
             else step.actor.get_full_name() or step.actor.username,
             "message": step.message,
         })
@@ -200,7 +205,7 @@ def save_view(request, pk):
     """"SAVE"."""
 
     def then(record, data):
-        messages.success(request, "The draft has been saved.")
+        messages.success(request, _("The draft has been saved."))
         return _to_record(record)
 
     return _save(request, pk, then=then)
@@ -288,7 +293,7 @@ def discard_view(request, pk):
         record = services.eservice_discard(record_id=record.pk, actor=request.user,
                                            version=data["version"],
                                            source_ip=client_ip(request))
-        messages.success(request, "The draft has been discarded.")
+        messages.success(request, _("The draft has been discarded."))
         return record
 
     return _dialog_step(request, _record_or_404(request, pk), "discard", act,
@@ -321,8 +326,8 @@ def refer_view(request, pk):
         record = services.eservice_refer(
             record_id=record.pk, actor=request.user, version=data["version"], to=data["to"],
             message=data["message"], source_ip=client_ip(request))
-        messages.success(request, f"The record has been referred to "
-                                  f"{data['to'].get_full_name()}.")
+        messages.success(request, _("The record has been referred to %(name)s.") % {
+            "name": data["to"].get_full_name()})
         return record
 
     return _dialog_step(request, record, "refer", act, form_class=ReferForm, checkers=checkers)
@@ -374,8 +379,9 @@ def clone_view(request, pk):
                                         source_ip=client_ip(request))
     except services.EServiceRefused as exc:
         return _refused(request, record, exc)
-    messages.success(request, f"A new Draft has been cloned from "
-                              f"{record.reference or 'the draft'}.")
+    messages.success(request, _("A new Draft has been cloned from %(reference)s.") % {
+        "reference": record.reference} if record.reference
+        else _("A new Draft has been cloned from the draft."))
     return _to_record(clone)
 
 
