@@ -418,7 +418,7 @@ GROUP_MAILBOX_NAMES = {
 
 def email_warnings(email: str) -> list[str]:
     """Advice on a registered email (SPEC A5); never a refusal."""
-    local, _, domain = (email or "").lower().partition("@")
+    local, _at, domain = (email or "").lower().partition("@")  # "_" is gettext here
     warnings = []
     if domain in PERSONAL_MAIL_DOMAINS:
         warnings.append(_("An email address with your corporate domain is recommended."))
