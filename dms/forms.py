@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import (
     AccessChannel,
@@ -16,14 +18,42 @@ from accounts.models import (
 
 DATE_FORMATS = ["%d/%m/%y", "%d/%m/%Y", "%d-%b-%y", "%d-%b-%Y", "%Y-%m-%d"]
 
+#: How the DMS pages name the stored choices of a profile (issue 11). Translated where they are
+#: shown only: the stored values, and the audit's texts built from accounts.models' labels,
+#: stay English. A row of "Transaction limit (HKD)" that is a code (DI, ISI, ATI, SI) is not
+#: translated.
+STATUS_LABELS = {UserStatus.ENABLED: gettext_lazy("ENABLED"),
+                 UserStatus.DISABLED: gettext_lazy("DISABLED")}
+INTERNAL_EXTERNAL_LABELS = {InternalExternal.INTERNAL: gettext_lazy("INTERNAL"),
+                            InternalExternal.EXTERNAL: gettext_lazy("EXTERNAL")}
+ACCESS_CHANNEL_LABELS = {
+    AccessChannel.TERMINAL: gettext_lazy("CST"),
+    AccessChannel.PARTICIPANT_GATEWAY: gettext_lazy("Participant Gateway"),
+    AccessChannel.BOTH: gettext_lazy("Terminal and Participant Gateway"),
+}
+LIMIT_LABELS = {
+    TransactionLimit.DEFAULT: gettext_lazy("Default"),
+    TransactionLimit.CASH_COMPENSATION: gettext_lazy("Cash Compensation Indicator"),
+    TransactionLimit.CASH_PREPAYMENT: gettext_lazy("Cash Prepayment"),
+    TransactionLimit.DI_REQUIREMENT: gettext_lazy("DI Requirement"),
+    TransactionLimit.RECALL_REQUEST: gettext_lazy("Recall Request"),
+}
+
+
+def label_shown(labels: dict, choice) -> str:
+    """A stored choice as the page shows it, in the page's language."""
+    return str(labels.get(choice, choice.label))
+
 
 class PromptForm(forms.Form):
-    user_id = forms.CharField(label="User ID", max_length=30, required=False)
+    user_id = forms.CharField(label=gettext_lazy("User ID"), max_length=30, required=False)
     search_by = forms.ChoiceField(
-        label="Search by", choices=[("user_id", "User ID"), ("user_name", "User Name")],
+        label=gettext_lazy("Search by"),
+        choices=[("user_id", gettext_lazy("User ID")), ("user_name", gettext_lazy("User Name"))],
         widget=forms.RadioSelect, initial="user_id", required=False,
     )
-    search_filter = forms.CharField(label="Search Filter", max_length=60, required=False)
+    search_filter = forms.CharField(label=gettext_lazy("Search Filter"), max_length=60,
+                                    required=False)
 
 
 class AmountField(forms.DecimalField):
@@ -48,8 +78,9 @@ class AmountField(forms.DecimalField):
             # One message that names the row, whatever the reason (not a number, negative,
             # 3 decimals, too large).
             raise ValidationError(
-                f"Transaction limit (HKD) - {self.label}: enter an amount of 0.00 or more "
-                "with at most 2 decimals, e.g. 9,999,999,999.99.", code="invalid") from None
+                _("Transaction limit (HKD) - %(row)s: enter an amount of 0.00 or more "
+                  "with at most 2 decimals, e.g. 9,999,999,999.99.") % {"row": self.label},
+                code="invalid") from None
 
 
 def amount_shown(value) -> str:
@@ -77,7 +108,8 @@ def as_limits(value) -> dict:
 def limit_rows(value) -> list[tuple[str, str]]:
     """(label, amount as shown) for every row, in the documents' order; blank when not set."""
     limits = as_limits(value)
-    return [(row.label, amount_shown(limits.get(row.value))) for row in TransactionLimit]
+    return [(label_shown(LIMIT_LABELS, row), amount_shown(limits.get(row.value)))
+            for row in TransactionLimit]
 
 
 class ProfileForm(forms.Form):
@@ -87,18 +119,21 @@ class ProfileForm(forms.Form):
     the form keeps the profile's stored values (EXTERNAL and CST for a new profile).
     """
 
-    status = forms.ChoiceField(label="User Status", choices=UserStatus.choices,
+    status = forms.ChoiceField(label=gettext_lazy("User Status"),
+                               choices=list(STATUS_LABELS.items()),
                                widget=forms.RadioSelect, initial=UserStatus.ENABLED)
-    surname = forms.CharField(label="Surname", max_length=60)
-    other_names = forms.CharField(label="Other Names", max_length=100)
-    email = forms.EmailField(label="Email")
-    enable_from = forms.DateField(label="Enable From", required=False, input_formats=DATE_FORMATS,
-                                  help_text="DD/MM/YY")
-    disable_after = forms.DateField(label="Disable After", required=False,
-                                    input_formats=DATE_FORMATS, help_text="DD/MM/YY")
-    clearing_house_options = forms.ChoiceField(label="Clearing House Options")
+    surname = forms.CharField(label=gettext_lazy("Surname"), max_length=60)
+    other_names = forms.CharField(label=gettext_lazy("Other Names"), max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    enable_from = forms.DateField(label=gettext_lazy("Enable From"), required=False,
+                                  input_formats=DATE_FORMATS, help_text=gettext_lazy("DD/MM/YY"))
+    disable_after = forms.DateField(label=gettext_lazy("Disable After"), required=False,
+                                    input_formats=DATE_FORMATS,
+                                    help_text=gettext_lazy("DD/MM/YY"))
+    clearing_house_options = forms.ChoiceField(label=gettext_lazy("Clearing House Options"))
     business_user_groups = forms.MultipleChoiceField(
-        label="Selected User Groups", required=False, widget=forms.CheckboxSelectMultiple)
+        label=gettext_lazy("Selected User Groups"), required=False,
+        widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,16 +152,17 @@ class ProfileForm(forms.Form):
         limits = as_limits(self.initial.get("transaction_limit"))
         for row in TransactionLimit:
             name = limit_field_name(row)
-            self.fields[name] = AmountField(label=row.label)
+            self.fields[name] = AmountField(label=label_shown(LIMIT_LABELS, row))
             self.initial.setdefault(name, amount_shown(limits.get(row)))
 
     @property
     def internal_external_shown(self) -> str:
-        return InternalExternal(self.fixed["internal_external"]).label
+        return label_shown(INTERNAL_EXTERNAL_LABELS,
+                           InternalExternal(self.fixed["internal_external"]))
 
     @property
     def access_channel_shown(self) -> str:
-        return AccessChannel(self.fixed["access_channel"]).label
+        return label_shown(ACCESS_CHANNEL_LABELS, AccessChannel(self.fixed["access_channel"]))
 
     @property
     def limit_fields(self):
@@ -140,7 +176,7 @@ class ProfileForm(forms.Form):
         data = super().clean()
         start, end = data.get("enable_from"), data.get("disable_after")
         if start and end and end < start:
-            self.add_error("disable_after", "Disable After cannot be before Enable From.")
+            self.add_error("disable_after", _("Disable After cannot be before Enable From."))
         data.update(self.fixed)
         # Row code -> amount with 2 decimals; a blank row is not set.
         amounts = {row.value: data.pop(limit_field_name(row), None) for row in TransactionLimit}
@@ -156,14 +192,14 @@ class LoneRadio(forms.CheckboxInput):
 
 
 class CreateProfileForm(ProfileForm):
-    user_id = forms.CharField(label="User ID", max_length=8, min_length=8)
+    user_id = forms.CharField(label=gettext_lazy("User ID"), max_length=8, min_length=8)
     field_order = ["user_id"]
 
 
 class ChangeProfileForm(ProfileForm):
     # The documents show one radio button beside "Locked"; "Refresh" clears it.
-    reset_otp = forms.BooleanField(label="Unlock/Reset OTP Device Registration", required=False,
-                                   widget=LoneRadio)
+    reset_otp = forms.BooleanField(label=gettext_lazy("Unlock/Reset OTP Device Registration"),
+                                   required=False, widget=LoneRadio)
 
 
 def _authorisation_code_field():
@@ -171,14 +207,15 @@ def _authorisation_code_field():
     # (issue 10).
     limit = settings.CCASS_PASSWORD_MAX_LENGTH
     return forms.CharField(
-        label="Authorisation Code", strip=False, max_length=limit, widget=forms.PasswordInput,
-        error_messages={"max_length": f"The Authorisation Code may not be longer than {limit} "
-                                      "characters."},
+        label=gettext_lazy("Authorisation Code"), strip=False, max_length=limit,
+        widget=forms.PasswordInput,
+        error_messages={"max_length": gettext_lazy(
+            "The Authorisation Code may not be longer than %(limit_value)s characters.")},
     )
 
 
 class CheckerForm(forms.Form):
-    checker_id = forms.CharField(label="Checker ID", max_length=30)
+    checker_id = forms.CharField(label=gettext_lazy("Checker ID"), max_length=30)
     authorisation_code = _authorisation_code_field()
 
 
@@ -189,8 +226,9 @@ class CodeForm(forms.Form):
 
 
 class RejectForm(CodeForm):
-    reason = forms.CharField(label="Reason", max_length=200, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
 
 #: How the documents show the clearing house in "Clearing House Options".
-CLEARING_HOUSE_OPTION = {"HKSCC": "Cash", "HKCC": "Futures", "SEOCH": "Options"}
+CLEARING_HOUSE_OPTION = {"HKSCC": gettext_lazy("Cash"), "HKCC": gettext_lazy("Futures"),
+                         "SEOCH": gettext_lazy("Options")}

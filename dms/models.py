@@ -2,29 +2,30 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Participant, User
 from accounts.workflow import Step, Transition, Workflow
 
 
 class RequestKind(models.TextChoices):
-    CREATE = "CREATE", "Create User Profile"
-    CHANGE = "CHANGE", "Change User Profile"
-    DELETE = "DELETE", "Delete User Profile"
+    CREATE = "CREATE", _("Create User Profile")
+    CHANGE = "CHANGE", _("Change User Profile")
+    DELETE = "DELETE", _("Delete User Profile")
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending authorisation"
-    APPROVED = "APPROVED", "Authorised"
-    REJECTED = "REJECTED", "Rejected"
-    EXPIRED = "EXPIRED", "Expired"
+    PENDING = "PENDING", _("Pending authorisation")
+    APPROVED = "APPROVED", _("Authorised")
+    REJECTED = "REJECTED", _("Rejected")
+    EXPIRED = "EXPIRED", _("Expired")
 
 
-#: The message the documents show once a checker confirms.
+#: The message the documents show once a checker confirms (in the page's language, issue 11).
 SUCCESS_MESSAGES = {
-    RequestKind.CREATE: "THE ABOVE USER PROFILE IS CREATED SUCCESSFULLY",
-    RequestKind.CHANGE: "THE ABOVE USER PROFILE IS CHANGED SUCCESSFULLY",
-    RequestKind.DELETE: "THE ABOVE USER PROFILE IS DELETED SUCCESSFULLY",
+    RequestKind.CREATE: _("THE ABOVE USER PROFILE IS CREATED SUCCESSFULLY"),
+    RequestKind.CHANGE: _("THE ABOVE USER PROFILE IS CHANGED SUCCESSFULLY"),
+    RequestKind.DELETE: _("THE ABOVE USER PROFILE IS DELETED SUCCESSFULLY"),
 }
 
 

@@ -14,7 +14,9 @@ import string
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import services as accounts
 from accounts.devices import is_initialised
@@ -97,9 +99,9 @@ def end_of_business_day(now=None) -> dt.datetime:
 
 def _maker_problem(maker: User, participant: Participant) -> str | None:
     if maker.participant_id != participant.pk:
-        return "DMS functions are for your own participant's profiles only."
+        return _("DMS functions are for your own participant's profiles only.")
     if maker.da_role != DARole.MAKER:
-        return "Only a DA maker can create, change or delete user profiles."
+        return _("Only a DA maker can create, change or delete user profiles.")
     return None
 
 
@@ -119,13 +121,14 @@ def _create_request(source_ip, **fields) -> MaintenanceRequest:
             return WORKFLOW.start(req, actor=req.maker, source_ip=source_ip, audit=_audit)
     except IntegrityError as exc:
         raise DmsRefused(
-            f"User ID {fields['username']} already has a request waiting for authorisation."
+            _("User ID %(user_id)s already has a request waiting for authorisation.")
+            % {"user_id": fields["username"]}
         ) from exc
 
 
 # --- connectivity test (SPEC S3) ------------------------------------------------------------------
 
-CONNECTIVITY_TEST_REFUSAL = (
+CONNECTIVITY_TEST_REFUSAL = gettext_lazy(
     "During the connectivity test, security management functions are not available."
 )
 
@@ -155,13 +158,14 @@ def request_create(*, maker: User, username: str, values: dict, source_ip=None):
         if problem := user_id_problem(username, prefix=participant.user_id_prefix, is_da=False):
             raise DmsRefused(problem)
         if username in _taken_user_ids(participant):
-            raise DmsRefused(f"User ID {username} is already in use or has been used before; "
-                             "User IDs are never reused.")
+            raise DmsRefused(_("User ID %(user_id)s is already in use or has been used before; "
+                               "User IDs are never reused.") % {"user_id": username})
         _groups_problem(False, values["business_user_groups"], participant)
         if spare_accounts(participant) <= 0:
             raise DmsRefused(
-                f"No spare user account: MAX. NO. OF USERS is {participant.max_users}. "
-                "Please submit eService DA4 for additional user accounts."
+                _("No spare user account: MAX. NO. OF USERS is %(max_users)s. "
+                  "Please submit eService DA4 for additional user accounts.")
+                % {"max_users": participant.max_users}
             )
         req = _create_request(source_ip, participant=participant, kind=RequestKind.CREATE,
                               username=username, maker=maker, after=values)
@@ -177,14 +181,14 @@ def request_change(*, maker: User, subject: User, values: dict, reset_otp=False,
         if problem := _maker_problem(maker, subject.participant):
             raise DmsRefused(problem)
         if not subject.is_active:
-            raise DmsRefused("This user profile has been deleted.")
+            raise DmsRefused(_("This user profile has been deleted."))
         before = profile_values(subject)
         if subject.is_da and reset_otp:
-            raise DmsRefused("A Delegated Administrator's account is unlocked or reset by HKEX: "
-                             "please have your firm submit eService DA3.")
+            raise DmsRefused(_("A Delegated Administrator's account is unlocked or reset by "
+                               "HKEX: please have your firm submit eService DA3."))
         _groups_problem(subject.is_da, values["business_user_groups"], subject.participant)
         if values == before and not reset_otp:
-            raise DmsRefused("Nothing has been changed.")
+            raise DmsRefused(_("Nothing has been changed."))
         req = _create_request(source_ip, participant=subject.participant, kind=RequestKind.CHANGE,
                               username=subject.username, subject=subject, maker=maker,
                               before=before, after=values, reset_otp=reset_otp)
@@ -198,10 +202,10 @@ def request_delete(*, maker: User, subject: User, source_ip=None):
         if problem := _maker_problem(maker, subject.participant):
             raise DmsRefused(problem)
         if not subject.is_active:
-            raise DmsRefused("This user profile has already been deleted.")
+            raise DmsRefused(_("This user profile has already been deleted."))
         if subject.is_da:
-            raise DmsRefused("A Delegated Administrator's profile is deleted by HKEX: please "
-                             "have your firm submit eService DA3.")
+            raise DmsRefused(_("A Delegated Administrator's profile is deleted by HKEX: "
+                               "please have your firm submit eService DA3."))
         req = _create_request(source_ip, participant=subject.participant, kind=RequestKind.DELETE,
                               username=subject.username, subject=subject, maker=maker,
                               before=profile_values(subject))
@@ -209,10 +213,15 @@ def request_delete(*, maker: User, subject: User, source_ip=None):
 
 
 def _audit(req: MaintenanceRequest) -> dict:
-    """What every audit record of a request says: whom it concerns, the values, both people."""
+    """What every audit record of a request says: whom it concerns, the values, both people.
+
+    The audit is stored, so it is written in English whatever the page's language (issue 11).
+    """
+    with translation.override(None):  # the English source of the label
+        kind = str(RequestKind(req.kind).label)
     return {
         "subject": req.subject, "participant": req.participant,
-        "reason": req.reason or f"{req.get_kind_display()} {req.username}",
+        "reason": req.reason or f"{kind} {req.username}",
         "before": req.before, "after": req.after,
         "details": {"request_id": req.pk, "maker": req.maker.username,
                     "checker": req.checker.username if req.checker_id else None,
@@ -222,8 +231,8 @@ def _audit(req: MaintenanceRequest) -> dict:
 
 # --- checker: authorise or reject ----------------------------------------------------------------
 
-WRONG_CHECKER = "Checker ID or Authorisation Code is incorrect."
-MAKER_IS_CHECKER = "The maker cannot authorise their own request."
+WRONG_CHECKER = gettext_lazy("Checker ID or Authorisation Code is incorrect.")
+MAKER_IS_CHECKER = gettext_lazy("The maker cannot authorise their own request.")
 
 
 def _verify_checker(*, participant_id: int, checker_id: str, code: str, source_ip) -> User:
@@ -245,7 +254,8 @@ def _verify_checker(*, participant_id: int, checker_id: str, code: str, source_i
             check_password(code, accounts.dummy_hash())
         raise DmsRefused(WRONG_CHECKER)
     if checker.is_locked:
-        raise DmsRefused(f"Checker {checker.username} is locked and cannot authorise.")
+        raise DmsRefused(_("Checker %(checker)s is locked and cannot authorise.")
+                         % {"checker": checker.username})
     if too_long or not checker.check_password(code):
         # Counted in its own transaction, so the refusal cannot roll the count back.
         accounts.login_failure_record(
@@ -258,17 +268,19 @@ def _checker_problem(checker: User, req: MaintenanceRequest) -> str | None:
     if checker.pk == req.maker_id:
         return MAKER_IS_CHECKER
     if checker.pk == req.subject_id or checker.username == req.username:
-        return "A checker cannot authorise a request concerning their own profile."
+        return _("A checker cannot authorise a request concerning their own profile.")
     if accounts.login_eligibility_problem(checker) or checker.is_locked:
-        return f"Checker {checker.username} is not enabled and cannot authorise."
+        return (_("Checker %(checker)s is not enabled and cannot authorise.")
+                % {"checker": checker.username})
     if not is_initialised(checker):
-        return f"Checker {checker.username} has not initialised 2FA and cannot authorise."
+        return (_("Checker %(checker)s has not initialised 2FA and cannot authorise.")
+                % {"checker": checker.username})
     return None
 
 
 def _pending_refusal(req: MaintenanceRequest) -> str:
-    return (f"This request is no longer waiting for authorisation "
-            f"({req.get_status_display().lower()}).")
+    return (_("This request is no longer waiting for authorisation (%(status)s).")
+            % {"status": req.get_status_display().lower()})
 
 
 def _decide(req_id: int, name: str, *, checker_id: str, authorisation_code: str, source_ip,
@@ -285,8 +297,8 @@ def _decide(req_id: int, name: str, *, checker_id: str, authorisation_code: str,
 
     def guard(req):
         if req.expires_at <= timezone.now():
-            raise DmsRefused("This request has expired at the end of the business day; "
-                             "please make it again.")
+            raise DmsRefused(_("This request has expired at the end of the business day; "
+                               "please make it again."))
         locked_checker = User.objects.select_for_update(no_key=True).get(pk=checker.pk)
         if problem := _checker_problem(locked_checker, req):
             raise DmsRefused(problem)

@@ -7,12 +7,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import dms_required as da_required
 from accounts.audit import client_ip
 from accounts.devices import is_initialised
-from accounts.models import AccessChannel, DARole, InternalExternal
+from accounts.models import AccessChannel, DARole, InternalExternal, UserStatus
 from accounts.otp import otp_channel
 from accounts.profile import profile_values
 from accounts.selectors import da_staffing_warning
@@ -21,22 +24,26 @@ from accounts.spreadsheet import neutralise_row
 
 from . import selectors, services
 from .forms import (
+    ACCESS_CHANNEL_LABELS,
     CLEARING_HOUSE_OPTION,
+    INTERNAL_EXTERNAL_LABELS,
+    STATUS_LABELS,
     ChangeProfileForm,
     CheckerForm,
     CodeForm,
     CreateProfileForm,
     PromptForm,
     RejectForm,
+    label_shown,
     limit_rows,
 )
 from .models import MaintenanceRequest, RequestKind
 
 FUNCTIONS = {
-    "create": "Create User Profile",
-    "change": "Change User Profile",
-    "delete": "Delete User Profile",
-    "enquire": "Enquire User Profile",
+    "create": gettext_lazy("Create User Profile"),
+    "change": gettext_lazy("Change User Profile"),
+    "delete": gettext_lazy("Delete User Profile"),
+    "enquire": gettext_lazy("Enquire User Profile"),
 }
 
 
@@ -51,6 +58,7 @@ def _page(request, template, context=None, status=200):
         "system": request.user.system_name, "participant": participant,
         "staffing_warning": da_staffing_warning(participant),
         "is_maker": request.user.da_role == DARole.MAKER,
+        "now": timezone.now(),  # the function header's clock (Hong Kong time when shown)
         **(context or {}),
     }, status=status)
 
@@ -88,8 +96,10 @@ def prompt_view(request, function):
             profile = selectors.profile_of(request.user.participant, data["user_id"])
             if profile is not None and profile.is_active:
                 return redirect("dms:detail", function=function, user_id=profile.username)
-            form.add_error("user_id", f"User ID {data['user_id'].upper()} is not a profile "
-                                      f"of {request.user.participant}.")
+            form.add_error("user_id", _("User ID %(user_id)s is not a profile of "
+                                        "%(participant)s.")
+                           % {"user_id": data["user_id"].upper(),
+                              "participant": request.user.participant})
     return _page(request, "dms/prompt.html", {
         "form": form, "function": function, "title": FUNCTIONS[function], "results": results,
     })
@@ -106,20 +116,26 @@ def _profile_or_404(request, user_id):
 
 
 def _shown(values: dict) -> dict:
-    """Profile values as the pages show them (labels, DD-Mon-YY dates)."""
+    """Profile values as the pages show them (labels in the page's language, DD-Mon-YY
+    dates)."""
 
     def day(value):
-        return dt.date.fromisoformat(value).strftime("%d-%b-%y") if value else ""
+        if not value:
+            return ""
+        return dateformat.format(dt.date.fromisoformat(value), pgettext("date format", "d-M-y"))
 
     return {
         **values,
-        "internal_external": InternalExternal(values["internal_external"]).label,
-        "access_channel": AccessChannel(values["access_channel"]).label,
+        "status": label_shown(STATUS_LABELS, UserStatus(values["status"])),
+        "internal_external": label_shown(INTERNAL_EXTERNAL_LABELS,
+                                         InternalExternal(values["internal_external"])),
+        "access_channel": label_shown(ACCESS_CHANNEL_LABELS,
+                                      AccessChannel(values["access_channel"])),
         "enable_from": day(values.get("enable_from")),
         "disable_after": day(values.get("disable_after")),
         "transaction_limit": limit_rows(values.get("transaction_limit")),
         "clearing_house_options": ", ".join(
-            CLEARING_HOUSE_OPTION.get(h, h) for h in values.get("clearing_house_options", [])),
+            str(CLEARING_HOUSE_OPTION.get(h, h)) for h in values.get("clearing_house_options", [])),
     }
 
 
@@ -168,13 +184,14 @@ def create_view(request):
         else:
             return redirect("dms:confirm", req_id=req.pk)
     return _page(request, "dms/detail.html", {
-        "form": form, "title": "Create User Profile - Detail", "function": "create",
-        "button": "Create", "spare": services.spare_accounts(participant),
+        "form": form, "title": _("Create User Profile - Detail"), "function": "create",
+        "button": _("Create"), "spare": services.spare_accounts(participant),
     })
 
 
 def _detail_context(profile, function):
-    return {"title": f"{FUNCTIONS[function]} - Detail", "function": function,
+    return {"title": _("%(function)s - Detail") % {"function": FUNCTIONS[function]},
+            "function": function,
             **_profile_context(profile)}
 
 
@@ -198,7 +215,7 @@ def change_view(request, user_id, function="change"):
             form.add_error(None, exc)
         else:
             return redirect("dms:confirm", req_id=req.pk)
-    return _page(request, "dms/detail.html", {**context, "form": form, "button": "Change"})
+    return _page(request, "dms/detail.html", {**context, "form": form, "button": _("Change")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -254,7 +271,7 @@ def _request_context(req):
         "selected_groups": sorted(groups_after or groups_before),
         "deleted_groups": sorted(groups_before - groups_after) if after else None,
         "warnings": email_warnings(after.get("email", "")) if after else [],
-        "title": f"{req.get_kind_display()} - Confirmation",
+        "title": _("%(function)s - Confirmation") % {"function": req.get_kind_display()},
     }
 
 
@@ -294,7 +311,8 @@ def approve_view(request, req_id):
     # A list page has no "above": the line names the profile and the request it concerns.
     values = req.after or req.before
     name = f"{values.get('surname', '')} {values.get('other_names', '')}".strip()
-    concerns = f"User ID {req.username} ({name})" if name else f"User ID {req.username}"
+    concerns = (_("User ID %(user_id)s (%(name)s)") % {"user_id": req.username, "name": name}
+                if name else _("User ID %(user_id)s") % {"user_id": req.username})
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -303,13 +321,19 @@ def approve_view(request, req_id):
                 authorisation_code=form.cleaned_data["authorisation_code"],
                 source_ip=client_ip(request))
         except services.DmsRefused as exc:
-            messages.error(request, f"{concerns}: {exc.messages[0]}")
+            messages.error(request, _("%(concerns)s: %(refusal)s")
+                           % {"concerns": concerns, "refusal": exc.messages[0]})
         else:
-            reset = " with Unlock/Reset OTP Device Registration" if req.reset_otp else ""
-            messages.success(request, f"{concerns}: the {req.get_kind_display()} request"
-                                      f"{reset} is authorised. {req.success_message}")
+            if req.reset_otp:
+                done = _("%(concerns)s: the %(function)s request with Unlock/Reset OTP Device "
+                         "Registration is authorised. %(success)s")
+            else:
+                done = _("%(concerns)s: the %(function)s request is authorised. %(success)s")
+            messages.success(request, done % {"concerns": concerns,
+                                              "function": req.get_kind_display(),
+                                              "success": req.success_message})
     else:
-        messages.error(request, "Please enter your Authorisation Code.")
+        messages.error(request, _("Please enter your Authorisation Code."))
     return redirect("dms:pending")
 
 
@@ -325,11 +349,13 @@ def reject_view(request, req_id):
                 authorisation_code=form.cleaned_data["authorisation_code"],
                 reason=form.cleaned_data["reason"], source_ip=client_ip(request))
         except services.DmsRefused as exc:
-            messages.error(request, f"{req.username}: {exc.messages[0]}")
+            messages.error(request, _("%(user_id)s: %(refusal)s")
+                           % {"user_id": req.username, "refusal": exc.messages[0]})
         else:
-            messages.success(request, f"{req.username}: the request has been rejected.")
+            messages.success(request, _("%(user_id)s: the request has been rejected.")
+                             % {"user_id": req.username})
     else:
-        messages.error(request, "Please enter your Authorisation Code.")
+        messages.error(request, _("Please enter your Authorisation Code."))
     return redirect("dms:pending")
 
 
@@ -353,6 +379,8 @@ def listing_csv_view(request):
     response["Content-Disposition"] = (
         f'attachment; filename="user_profile_listing_{participant.participant_id}.csv"')
     writer = csv.writer(response)
+    # Issue 11: the download stays English whatever the page's language: its headers and
+    # totals are read by the participants' own tools (docs/decisions.md).
     writer.writerow(["User ID", "User Name", "Email", "Remarks"])
     for row in selectors.profiles(participant).iterator(chunk_size=2000):
         # Names and emails are typed by people: never a formula in a spreadsheet (issue 10).
