@@ -2,10 +2,12 @@
 
 Tests marked ``postgres`` need PostgreSQL (real row locks); ``celery_worker`` a Redis-backed
 worker; ``browser`` Debian's Chromium at /usr/bin/chromium; ``two_hosts`` Debian's HAProxy at
-/usr/sbin/haproxy. Outside CI they are skipped when the service is not configured; in CI
+/usr/sbin/haproxy; ``postgres_server`` Debian's PostgreSQL server binaries (the test starts its
+own throwaway server). Outside CI they are skipped when the service is not configured; in CI
 (CI=true) they fail instead, so a missing service can never pass unnoticed.
 """
 
+import glob
 import os
 
 import pytest
@@ -17,6 +19,7 @@ from accounts.models import DARole, Participant, ParticipantKind, User
 STRONG_PASSWORD = "Correct-Horse9Battery!"  # 22 characters, every rule of SPEC A1
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; browser tests never download one
 HAPROXY = "/usr/sbin/haproxy"  # Debian's package: the load balancer of the two-host tests
+POSTGRES_SERVER = "/usr/lib/postgresql/*/bin/pg_ctl"  # Debian's postgresql package
 
 
 def _in_ci() -> bool:
@@ -41,6 +44,11 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
     if item.get_closest_marker("two_hosts") and not os.path.exists(HAPROXY):
         message = f"needs Debian's HAProxy at {HAPROXY}: apt-get install haproxy"
+        if _in_ci():
+            pytest.fail(f"CI: {message}")
+        pytest.skip(message)
+    if item.get_closest_marker("postgres_server") and not glob.glob(POSTGRES_SERVER):
+        message = f"needs Debian's PostgreSQL at {POSTGRES_SERVER}: apt-get install postgresql"
         if _in_ci():
             pytest.fail(f"CI: {message}")
         pytest.skip(message)
