@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import DARole, User
 from tests.browser import test_dms_create as dms
 from tests.browser import test_first_time_login as first_login
+from tests.browser.axe import assert_accessible
 from tests.conftest import STRONG_PASSWORD
 from tests.dms.conftest import initialised
 from tests.helpers import app_code, last_email_code
@@ -52,6 +53,7 @@ def test_change_password_in_two_steps(page, app_user):
     expect(page.get_by_label("Current password", exact=True)).to_have_count(0)
     page.get_by_label("New password", exact=True).fill(NEW)
     page.get_by_label("Confirm new password", exact=True).fill(NEW)
+    assert_accessible(page)
     shot(page, "change_password_step1")
     page.get_by_role("button", name="Update", exact=True).click()
 
@@ -60,7 +62,9 @@ def test_change_password_in_two_steps(page, app_user):
     page.get_by_label("Current password", exact=True).fill("Wrong-Password99!")
     page.get_by_role("button", name="Update", exact=True).click()
     expect(page.get_by_text("The current password is incorrect.")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Current password", exact=True).fill(STRONG_PASSWORD)
+    assert_accessible(page)
     shot(page, "change_password_step2")
     page.get_by_role("button", name="Update", exact=True).click()
 
@@ -82,6 +86,7 @@ def test_oath_off_from_the_menu_then_email_otp(page, app_user, mailoutbox):
     page.get_by_text("Settings", exact=True).click()
     switch = page.get_by_label("Multi-factor authentication using OATH enable", exact=True)
     expect(switch).to_be_checked()
+    assert_accessible(page)
     shot(page, "authentication_settings_menu")
 
     switch.uncheck()
@@ -107,6 +112,7 @@ def test_the_menu_works_by_keyboard_and_without_javascript(page, app_user, live_
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.locator("#delete_current_password")).to_be_visible()
+    assert_accessible(page)
 
     # The same session without JavaScript: the menu is a plain <details>.
     context = page.context.browser.new_context(base_url=live_server.url,
@@ -133,8 +139,10 @@ def test_dms_change_password_keeps_the_dms_menu(page, participant):
     expect(page.get_by_text("Maintain User Profile", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Create User Profile", exact=True)).to_be_visible()
     expect(page.get_by_text("Enter new password twice, then click Update.")).to_be_visible()
+    assert_accessible(page)
     shot(page, "dms_change_password_step1")
     page.get_by_role("link", name="AUTHENTICATION SETTINGS", exact=True).click()
     expect(page.get_by_text("Maintain User Profile", exact=True)).to_be_visible()
     page.get_by_label("More actions", exact=True).click()
+    assert_accessible(page)
     shot(page, "dms_authentication_settings_menu")

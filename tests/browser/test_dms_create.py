@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import DARole, User
 from dms.models import MaintenanceRequest, RequestKind, RequestStatus
 from tests.browser import test_first_time_login as first_login
+from tests.browser.axe import assert_accessible
 from tests.conftest import STRONG_PASSWORD
 from tests.dms.conftest import initialised
 from tests.helpers import app_code
@@ -42,25 +43,31 @@ def people(participant):
 def dms_log_in(page: Page, user) -> None:
     """/dms/ -> "Login with OTP - Security Management Function" -> password -> app code."""
     page.goto("/dms/")
+    assert_accessible(page)
     page.get_by_role(
         "link", name="Login with OTP - Security Management Function", exact=True
     ).click()
     expect(page.get_by_role("heading", name="User Login")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("User ID", exact=True).fill(user.username)
     page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
     page.get_by_role("button", name="LOG IN", exact=True).click()
 
+    assert_accessible(page)
     page.get_by_label("Enter OTP", exact=True).fill(app_code(user))
     page.get_by_role("button", name="SUBMIT", exact=True).click()
     expect(page.get_by_text("Logon Success", exact=True)).to_be_visible()
+    assert_accessible(page)
 
 
 def make_create_request(page: Page) -> None:
     """"Create User Profile" -> "Generate User ID" -> the details -> "Create"."""
     page.get_by_role("link", name="Create User Profile", exact=True).click()
     expect(page.get_by_role("heading", name="Create User Profile - Detail")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Generate User ID", exact=True).click()
     expect(page.get_by_label("User ID", exact=True)).to_have_value(NEW_USER_ID)
+    assert_accessible(page)
 
     page.get_by_label("Surname", exact=True).fill(SURNAME)
     page.get_by_label("Other Names", exact=True).fill(OTHER_NAMES)
@@ -71,6 +78,7 @@ def make_create_request(page: Page) -> None:
         page.get_by_role("heading", name="Create User Profile - Confirmation", exact=True)
     ).to_be_visible()
     expect(page.get_by_role("cell", name=NEW_USER_ID, exact=True)).to_be_visible()
+    assert_accessible(page)
 
 
 def confirm_as(page: Page, checker_id: str, code: str) -> None:
@@ -91,6 +99,7 @@ def test_maker_creates_and_checker_confirms(page, people):
     ).to_be_visible()
     expect(page.get_by_text(f"Checker ID {checker.username}", exact=True)).to_be_visible()
     expect(page.get_by_label("Checker ID", exact=True)).to_have_count(0)
+    assert_accessible(page)
     first_login.ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(first_login.ARTIFACTS / "dms_create_confirmed.png"),
                     full_page=True)
@@ -112,6 +121,7 @@ def test_maker_creates_and_checker_confirms(page, people):
     expect(page.get_by_role("heading", name="User Profile Listing", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name=NEW_USER_ID, exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"TOTAL NO\. OF USERS : 4\b"))).to_be_visible()
+    assert_accessible(page)
 
 
 def test_maker_cannot_confirm_own_request(page, people):
@@ -125,6 +135,7 @@ def test_maker_cannot_confirm_own_request(page, people):
     expect(page.get_by_role("alert").filter(
         has_text="The maker cannot authorise their own request.")).to_be_visible()
     expect(page.get_by_label("Checker ID", exact=True)).to_be_visible()
+    assert_accessible(page)
     expect(page.get_by_text("THE ABOVE USER PROFILE IS CREATED SUCCESSFULLY")).to_have_count(0)
 
     assert not User.objects.filter(username=NEW_USER_ID).exists()

@@ -11,6 +11,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser.axe import assert_accessible
 from tests.conftest import CHROMIUM, STRONG_PASSWORD, make_user
 from tests.helpers import app_code, last_email_code
 
@@ -63,23 +64,29 @@ def launch_day_user(participant):
 def set_first_password(page: Page, mailoutbox) -> None:
     """Terminal landing page -> "Forgot/Reset your password?" -> email OTP -> new password."""
     page.goto("/")
+    assert_accessible(page)
     page.get_by_role("link", name="Login with OTP - Online Functions", exact=True).click()
     expect(page.get_by_role("heading", name="User Login")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Forgot/Reset your password?", exact=True).click()
 
+    assert_accessible(page)
     page.get_by_label("Input User ID", exact=True).fill(USER_ID)
     page.get_by_role("button", name="SUBMIT", exact=True).click()
 
     expect(page.get_by_role("button", name="SUBMIT OTP", exact=True)).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Enter OTP", exact=True).fill(last_email_code(mailoutbox))
     page.get_by_role("button", name="SUBMIT OTP", exact=True).click()
 
     expect(page.get_by_text("Please enter your new password below.")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
     page.get_by_label("Confirm password", exact=True).fill(STRONG_PASSWORD)
     page.get_by_role("button", name="SUBMIT", exact=True).click()
 
     expect(page.get_by_text("Your password has been successfully reset.")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Close", exact=True).click()
 
 
@@ -94,18 +101,22 @@ def expect_logged_in(page: Page) -> None:
     expect(page.get_by_text("Login Success", exact=True)).to_be_visible()
     expect(page.get_by_text(f"User ID: {USER_ID}")).to_be_visible()
     expect(page.get_by_role("button", name="Logout", exact=True)).to_be_visible()
+    assert_accessible(page)
 
 
 def test_first_login_with_register_device(page, launch_day_user, mailoutbox):
     set_first_password(page, mailoutbox)
     log_in(page)
 
+    assert_accessible(page)  # the OTP channel set-up
     page.get_by_role("link", name="REGISTER DEVICE", exact=True).click()
     expect(page.get_by_role("img", name="QR code to register your device")).to_be_visible()
+    assert_accessible(page)
     key = page.locator("#totp-key").get_attribute("data-key")
     assert key
     page.get_by_role("link", name="LOGIN USING VERIFICATION CODE", exact=True).click()
 
+    assert_accessible(page)
     page.get_by_label("Enter OTP", exact=True).fill(app_code(None, key_b32=key))
     page.get_by_role("button", name="SUBMIT", exact=True).click()
 
@@ -123,11 +134,13 @@ def test_first_login_with_skip_this_step(page, launch_day_user, mailoutbox):
         "Warning: if you skip registering a device, your OTP will be sent to your registered "
         "email address"
     )
+    assert_accessible(page)
     emails_before = len(mailoutbox)
     page.get_by_role("button", name="ACCEPT", exact=True).click()
 
     expect(page.get_by_role("button", name="SUBMIT OTP", exact=True)).to_be_visible()
     assert len(mailoutbox) > emails_before, "ACCEPT sent no OTP email"
+    assert_accessible(page)
     page.get_by_label("Enter OTP", exact=True).fill(last_email_code(mailoutbox))
     page.get_by_role("button", name="SUBMIT OTP", exact=True).click()
 
