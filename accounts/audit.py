@@ -105,10 +105,10 @@ def record_event(
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
         if head is None:
-            # The chain's first record: create its head (a racing first append waits on the
-            # unique chain, then finds it), then lock it.
-            AuditChainHead.objects.get_or_create(chain=chain,
-                                                 defaults={"last_hash": GENESIS_HASH})
+            # The chain's first record: create its head unless a racing first append just did
+            # (INSERT ... ON CONFLICT DO NOTHING waits for it on the unique chain), then lock it.
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(chain=chain, last_hash=GENESIS_HASH)], ignore_conflicts=True)
             head = AuditChainHead.objects.select_for_update().get(chain=chain)
         record = AuditRecord(
             chain=chain,

@@ -3,6 +3,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from .audit import client_ip
+from .models import User
 from .services import authenticate_password
 
 
@@ -20,3 +21,8 @@ class LockoutBackend(ModelBackend):
             username=username, password=password, source_ip=client_ip(request)
         )
         return result.user if result.ok else None
+
+    def get_user(self, user_id):
+        """The signed-in user of each request, with the participant every page shows."""
+        user = User.objects.select_related("participant").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

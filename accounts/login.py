@@ -211,7 +211,8 @@ def _to_otp(request, user: User, *, portal: str, function: str) -> Outcome:
         code_sent = True
     stage = Stage.LOGIN_OTP if channel is not None else Stage.SETUP
     journey.start(request, stage=stage, user_id=user.pk, portal=portal, function=function,
-                  code_sent=code_sent, challenge_id=_new_half_login(request, user))
+                  code_sent=code_sent, challenge_id=_new_half_login(request, user),
+                  by_app=channel is otp.Channel.APP)
     return Outcome(redirect=reverse("accounts:otp" if channel else "accounts:setup"))
 
 
@@ -239,12 +240,14 @@ def _evaluate(request, j, user: User | None, verify: Callable[[], bool]) -> Outc
     (3 wrong OTPs, or already used) evaluates nothing. Returns None when the code is right.
     """
     with transaction.atomic():
-        challenge = LoginChallenge.objects.select_for_update().filter(
+        # The user's lock flag comes with the half-login's row lock, read at that moment.
+        challenge = LoginChallenge.objects.select_for_update(of=("self",)).select_related(
+            "user").only("id", "user_id", "wrong_otps", "ended_at", "user__is_locked").filter(
             pk=j.challenge_id, user=user).first()
         if challenge is None or challenge.ended_at is not None:
             return _refuse(request, j.portal)
         if user is not None:
-            user.refresh_from_db(fields=["is_locked"])
+            user.is_locked = challenge.user.is_locked
             if user.is_locked:
                 challenge.ended_at = timezone.now()
                 challenge.save(update_fields=["ended_at"])
@@ -270,17 +273,19 @@ def _evaluate(request, j, user: User | None, verify: Callable[[], bool]) -> Outc
 
 def by_app(j, user: User | None) -> bool:
     """Whether this half-login's OTP page is the app's ("SUBMIT") or the email's."""
-    if j.stage == Stage.RESET_OTP:
-        return j.by_app
-    return j.stage == Stage.LOGIN_OTP and otp.otp_channel(user) is otp.Channel.APP
+    # Decided when the half-login began (after the password); a device removed since then
+    # simply accepts no code.
+    return j.stage in (Stage.RESET_OTP, Stage.LOGIN_OTP) and j.by_app
 
 
 def otp_step(request, j, user: User, *, code: str) -> Outcome:
     """The OTP of an on-going login (app or email), or of SKIP THIS STEP's email (L5, L6)."""
     ip = client_ip(request)
+    verified = {}
     if by_app(j, user):
         def verify():
-            return otp.totp_verify(user=user, token=code, source_ip=ip)
+            verified["device"] = otp.totp_verified_device(user=user, token=code, source_ip=ip)
+            return verified["device"] is not None
     else:
         purpose = OtpPurpose.SETUP if j.stage == Stage.SETUP_EMAIL_OTP else OtpPurpose.LOGIN
 
@@ -292,7 +297,7 @@ def otp_step(request, j, user: User, *, code: str) -> Outcome:
 
     if (refused := _evaluate(request, j, user, verify)) is not None:
         return refused
-    return complete(request, j, user)
+    return complete(request, j, user, device=verified.get("device"))
 
 
 def register_step(request, j, user: User, *, code: str) -> Outcome:
@@ -303,7 +308,7 @@ def register_step(request, j, user: User, *, code: str) -> Outcome:
     return refused or complete(request, j, user)
 
 
-def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
+def complete(request, j, user: User, *, smartcard: bool = False, device=None) -> Outcome:
     """The second factor is right: now, and only now, the user is logged in (SPEC L5, L6,
     L9, L10). A smartcard logon has no OTP device: the session says so instead."""
     journey.end(request)
@@ -312,21 +317,26 @@ def complete(request, j, user: User, *, smartcard: bool = False) -> Outcome:
         record_event(Event.LOGIN_FAILURE, subject=user, source_ip=ip, outcome="FAILURE",
                      reason="end user refused at DMS")
         return Outcome(redirect=login_url(j.portal), error=problem)
-    device = None if smartcard else (
-        TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        or EmailOTPDevice.objects.filter(user=user).first())
+    if device is None and not smartcard:  # the device that took the code, else the user's
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or EmailOTPDevice.objects.filter(user=user).first())
     channel = ("SMARTCARD" if smartcard
                else "APP" if isinstance(device, TOTPDevice) else "EMAIL")
-    if not services.login_success_record(user=user, source_ip=ip, channel=channel):
-        return Outcome(redirect=login_url(j.portal), error=(
-            services.locked_message(user) if user.is_locked else _(CANNOT_LOG_IN)))
-    login(request, user, backend=BACKEND)  # rotates the session key
-    if device is not None:
-        otp_login(request, device)
-    request.session[journey.PORTAL_KEY] = j.portal
-    request.session[journey.FUNCTION_KEY] = j.function
-    request.session[journey.CHANNEL_KEY] = channel
-    request.session[journey.LOGIN_AT_KEY] = time.time()
+    # The recorded login and its session commit together (issue 10): a database lost between
+    # them must leave neither a LOGIN_SUCCESS without a session nor a session without it.
+    with transaction.atomic():
+        if not services.login_success_record(user=user, source_ip=ip, channel=channel):
+            return Outcome(redirect=login_url(j.portal), error=(
+                services.locked_message(user) if user.is_locked else _(CANNOT_LOG_IN)))
+        login(request, user, backend=BACKEND)  # rotates the session key
+        if device is not None:
+            otp_login(request, device)
+        request.session[journey.PORTAL_KEY] = j.portal
+        request.session[journey.FUNCTION_KEY] = j.function
+        request.session[journey.CHANNEL_KEY] = channel
+        request.session[journey.LOGIN_AT_KEY] = time.time()
+        request.session.save()
+    request.session.modified = False  # saved above; nothing for the middleware to write
     return Outcome(redirect=home_url(j.portal))
 
 
@@ -470,9 +480,12 @@ def staff_login(request, *, username: str, password: str, code: str) -> Outcome:
     if not otp.totp_verify(user=user, token=code, source_ip=client_ip(request)):
         user.refresh_from_db(fields=["is_locked"])
         return Outcome(error=services.locked_message(user) if user.is_locked else OTP_WRONG)
-    if not services.login_success_record(user=user, source_ip=client_ip(request),
-                                         channel="APP"):
-        return Outcome(error=CANNOT_LOG_IN)
-    login(request, user, backend=BACKEND)
-    otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
+    with transaction.atomic():  # the recorded login and its session together, as complete()
+        if not services.login_success_record(user=user, source_ip=client_ip(request),
+                                             channel="APP"):
+            return Outcome(error=CANNOT_LOG_IN)
+        login(request, user, backend=BACKEND)
+        otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
+        request.session.save()
+    request.session.modified = False
     return Outcome(redirect=reverse("admin:index"))

@@ -162,12 +162,24 @@ def totp_device_pending(*, user: User) -> TOTPDevice:
 
 def totp_verify(*, user: User, token: str, source_ip: str | None = None) -> bool:
     """Check a code of the user's registered device; a code is accepted once (SPEC L6)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return totp_verified_device(user=user, token=token, source_ip=source_ip) is not None
+
+
+def totp_verified_device(*, user: User, token: str,
+                         source_ip: str | None = None) -> TOTPDevice | None:
+    """:func:`totp_verify`, giving the device that accepted the code (None: a wrong code).
+
+    The device row is read once, locked, as django-otp's ``verify_token`` does: two posts of
+    one code are checked one after the other and the second finds it used.
+    """
     token = (token or "").strip()
-    ok = device is not None and django_otp_verify_token(user, device.persistent_id, token)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        ok = device is not None and device.verify_token(token)
     if not ok:
         otp_failure_record(user=user, source_ip=source_ip)
-    return bool(ok)
+        return None
+    return device
 
 
 def totp_register(*, user: User, token: str, source_ip: str | None = None) -> bool:

@@ -315,7 +315,8 @@ def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
 def login_success_record(*, user: User, source_ip: str | None = None, channel: str = "") -> bool:
     """A completed 2FA login: resets the counts (SPEC A3). False if locked meanwhile."""
     with transaction.atomic():
-        locked_user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+        locked_user = User.objects.select_for_update(no_key=True, of=("self",)).select_related(
+            "participant").get(pk=user.pk)
         if locked_user.is_locked or login_eligibility_problem(locked_user):
             return False
         now = timezone.now()
@@ -578,7 +579,9 @@ def user_language_note(*, user: User, language: str) -> None:
 
     Not security state, so neither locked nor audited: one UPDATE, only when it changed.
     """
-    if language and user.language != language:
+    if language == settings.LANGUAGE_CODE:
+        language = ""  # the default: a login in English writes nothing
+    if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ccass_portal.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.session_store.SessionRefreshMiddleware",
     "ccass_portal.i18n.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,7 +178,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 # Sessions: short inactivity timeout (SPEC L9), cookie only over HTTPS outside development.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Issue 10: one statement per session write; the 15-minute inactivity deadline is pushed forward
+# when it is over a minute old (accounts.session_store), not by a save on every request.
+SESSION_ENGINE = "accounts.session_store"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -55,6 +55,17 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in English: a page viewed in Chinese leaves its language active in the
+    thread (as LocaleMiddleware does in any server thread until its next request)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _hours_off(settings):
     """SPEC S2: tests run at any hour; the hours tests switch them on themselves."""
     settings.CCASS_ENFORCE_OPERATION_HOURS = False

@@ -1,5 +1,7 @@
 """SPEC L6, L1, L9: on-going login by app or email OTP; DMS for DAs only; logout."""
 
+from datetime import timedelta
+
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -159,12 +161,42 @@ def test_a_session_ends_when_the_profile_is_disabled_meanwhile(client, end_user)
     assert "This User ID is disabled." in response.text
 
 
-def test_sessions_expire_after_inactivity(client, end_user):
-    from django.conf import settings
+def test_sessions_expire_after_inactivity(client, end_user, clock):
+    """SPEC L9 / issue 10: 15 minutes without a request end the session; each request (saved
+    at most once a minute, accounts.session_store) keeps it alive."""
+    register_app(end_user)
+    log_in(client)
+    client.post("/login/otp/", {"otp": app_code(end_user)})
+    assert client.get("/home/").status_code == 200
+    assert client.session.get_expire_at_browser_close()
+    clock.advance(minutes=14)
+    assert client.get("/home/").status_code == 200  # active: the deadline moves on
+    clock.advance(minutes=14)
+    assert client.get("/home/").status_code == 200
+    clock.advance(minutes=15, seconds=1)
+    ended = client.get("/home/")
+    assert ended.status_code == 302 and ended["Location"].startswith("/login/")
+
+
+def test_a_session_is_saved_at_most_once_a_minute_when_nothing_changes(client, end_user,
+                                                                       clock):
+    """Issue 10: a page view does not rewrite the session row, until its deadline is a minute
+    old; the deadline is then 15 minutes from that request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     register_app(end_user)
     log_in(client)
     client.post("/login/otp/", {"otp": app_code(end_user)})
-    assert settings.SESSION_COOKIE_AGE == 15 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
-    assert client.session.get_expiry_age() <= 15 * 60
-    assert client.session.get_expire_at_browser_close()
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/home/").status_code == 200
+        return [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+
+    clock.advance(seconds=30)
+    assert session_writes() == []
+    clock.advance(seconds=31)
+    assert len(session_writes()) == 1
+    assert client.session.get_expiry_date() == clock.now + timedelta(minutes=15)
