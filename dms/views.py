@@ -2,11 +2,13 @@
 
 import csv
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -89,9 +91,9 @@ def prompt_view(request, function):
     if form.is_valid():
         data = form.cleaned_data
         if "list" in request.GET:
-            results = selectors.profile_search(
+            results = selectors.profile_rows(selectors.profile_search(
                 request.user.participant, search_by=data["search_by"] or "user_id",
-                text=data["search_filter"])
+                text=data["search_filter"]))
         elif data["user_id"]:
             profile = selectors.profile_of(request.user.participant, data["user_id"])
             if profile is not None and profile.is_active:
@@ -102,6 +104,9 @@ def prompt_view(request, function):
                               "participant": request.user.participant})
     return _page(request, "dms/prompt.html", {
         "form": form, "function": function, "title": FUNCTIONS[function], "results": results,
+        # One reverse() for the page, not one a row (5,000 rows: issue 10).
+        "detail_prefix": reverse("dms:detail",
+                                 kwargs={"function": function, "user_id": "-"})[:-2],
     })
 
 
@@ -367,7 +372,8 @@ def reject_view(request, req_id):
 def listing_view(request):
     participant = request.user.participant
     return _page(request, "dms/listing.html", {
-        "rows": selectors.profiles(participant), "counts": services.user_counts(participant),
+        "rows": selectors.profile_rows(selectors.profiles(participant)),
+        "counts": services.user_counts(participant),
     })
 
 
@@ -375,17 +381,16 @@ def listing_view(request):
 @da_required
 def listing_csv_view(request):
     participant = request.user.participant
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="user_profile_listing_{participant.participant_id}.csv"')
-    writer = csv.writer(response)
+    buffer = io.StringIO()  # one write to the response, not one a row (issue 10)
+    writer = csv.writer(buffer)
     # Issue 11: the download stays English whatever the page's language: its headers and
     # totals are read by the participants' own tools (docs/decisions.md).
     writer.writerow(["User ID", "User Name", "Email", "Remarks"])
-    for row in selectors.profiles(participant).iterator(chunk_size=2000):
+    for row in selectors.profile_rows(selectors.profiles(participant)).iterator(chunk_size=2000):
         # Names and emails are typed by people: never a formula in a spreadsheet (issue 10).
-        writer.writerow(neutralise_row([row.username, row.full_name, row.email,
-                                        "Delegated Administrator" if row.is_da else ""]))
+        name = f"{row['surname']} {row['other_names']}".strip()
+        writer.writerow(neutralise_row([row["username"], name, row["email"],
+                                        "Delegated Administrator" if row["da_role"] else ""]))
     counts = services.user_counts(participant)
     writer.writerow([])
     writer.writerow(["MAX. NO. OF USERS", counts["max"]])
@@ -393,6 +398,9 @@ def listing_csv_view(request):
     writer.writerow(["TOTAL NO. OF DELEGATED ADMINISTRATORS", counts["das"]])
     writer.writerow(["TOTAL NO. OF USERS EXCEPT DELEGATED ADMINISTRATORS", counts["users"]])
     writer.writerow(["*** END OF REPORT ***"])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="user_profile_listing_{participant.participant_id}.csv"')
     return response
 
 

@@ -168,3 +168,21 @@ def test_an_end_user_cannot_see_the_listing(client, participant, maker, checker,
         response = client.get(url)
         assert response.status_code == 302 and response.url == "/dms/login/", url
         assert "B01234X1" not in response.content.decode()
+
+
+def test_names_typed_by_people_are_escaped_in_both_listings(maker_client, firm, participant):
+    """Issue 10: the rows are written in Python for speed; every value is still escaped."""
+    from accounts.models import User
+
+    User.objects.filter(username="B0123401").update(
+        surname='<script>alert("x")</script>', other_names="A & B", email="a&b@ex.example")
+    for url in ("/dms/listing/",
+                "/dms/profiles/enquire/?list=1&search_by=user_id&search_filter="):
+        page = maker_client.get(url).text
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; A &amp; B" in page
+    listing = maker_client.get("/dms/listing/").text
+    assert "<td>a&amp;b@ex.example</td>" in listing
+    enquire = maker_client.get(
+        "/dms/profiles/enquire/?list=1&search_by=user_id&search_filter=B0123401").text
+    assert '<a href="/dms/profiles/enquire/B0123401/">B0123401</a>' in enquire
