@@ -102,7 +102,7 @@ def record_event(
     if participant is None:
         participant = getattr(subject, "participant", None) or getattr(actor, "participant", None)
     chain = chain_of(subject=subject, participant=participant)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
         if head is None:
             # The chain's first record: create its head unless a racing first append just did

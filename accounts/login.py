@@ -239,7 +239,7 @@ def _evaluate(request, j, user: User | None, verify: Callable[[], bool]) -> Outc
     The half-login's row lock makes parallel posts wait their turn; a half-login that is over
     (3 wrong OTPs, or already used) evaluates nothing. Returns None when the code is right.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # The user's lock flag comes with the half-login's row lock, read at that moment.
         challenge = LoginChallenge.objects.select_for_update(of=("self",)).select_related(
             "user").only("id", "user_id", "wrong_otps", "ended_at", "user__is_locked").filter(
@@ -295,9 +295,12 @@ def otp_step(request, j, user: User, *, code: str) -> Outcome:
                 otp.email_channel_confirm(user=user, source_ip=ip)
             return ok
 
-    if (refused := _evaluate(request, j, user, verify)) is not None:
-        return refused
-    return complete(request, j, user, device=verified.get("device"))
+    # One transaction from the code to the session (issue 10): lost midway, nothing is kept,
+    # not even the code's use, and the person simply submits it again.
+    with transaction.atomic():
+        if (refused := _evaluate(request, j, user, verify)) is not None:
+            return refused
+        return complete(request, j, user, device=verified.get("device"))
 
 
 def register_step(request, j, user: User, *, code: str) -> Outcome:
@@ -324,7 +327,7 @@ def complete(request, j, user: User, *, smartcard: bool = False, device=None) ->
                else "APP" if isinstance(device, TOTPDevice) else "EMAIL")
     # The recorded login and its session commit together (issue 10): a database lost between
     # them must leave neither a LOGIN_SUCCESS without a session nor a session without it.
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if not services.login_success_record(user=user, source_ip=ip, channel=channel):
             return Outcome(redirect=login_url(j.portal), error=(
                 services.locked_message(user) if user.is_locked else _(CANNOT_LOG_IN)))
@@ -335,8 +338,7 @@ def complete(request, j, user: User, *, smartcard: bool = False, device=None) ->
         request.session[journey.FUNCTION_KEY] = j.function
         request.session[journey.CHANNEL_KEY] = channel
         request.session[journey.LOGIN_AT_KEY] = time.time()
-        request.session.save()
-    request.session.modified = False  # saved above; nothing for the middleware to write
+        request.session.save()  # not again with the response, unless it changes
     return Outcome(redirect=home_url(j.portal))
 
 
@@ -487,5 +489,4 @@ def staff_login(request, *, username: str, password: str, code: str) -> Outcome:
         login(request, user, backend=BACKEND)
         otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
         request.session.save()
-    request.session.modified = False
     return Outcome(redirect=reverse("admin:index"))

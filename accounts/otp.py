@@ -173,7 +173,7 @@ def totp_verified_device(*, user: User, token: str,
     one code are checked one after the other and the second finds it used.
     """
     token = (token or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         ok = device is not None and device.verify_token(token)
     if not ok:

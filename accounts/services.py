@@ -314,7 +314,7 @@ def otp_failure_record(*, user: User, source_ip: str | None = None) -> bool:
 
 def login_success_record(*, user: User, source_ip: str | None = None, channel: str = "") -> bool:
     """A completed 2FA login: resets the counts (SPEC A3). False if locked meanwhile."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         locked_user = User.objects.select_for_update(no_key=True, of=("self",)).select_related(
             "participant").get(pk=user.pk)
         if locked_user.is_locked or login_eligibility_problem(locked_user):

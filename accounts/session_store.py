@@ -8,6 +8,8 @@ Django's ``db`` engine, with three changes that keep every guarantee of the orig
   UPDATE of its primary key, in the same statement that saves the data; the old key no longer
   exists once it commits (Django: existence check, INSERT, SELECT and DELETE of the old row,
   UPDATE of the new one);
+- a session saved by the code (e.g. in the login's own transaction) is not written again when
+  the response is sent, unless its data changed since;
 - the inactivity deadline (SESSION_COOKIE_AGE) is pushed forward when a request finds it more
   than :data:`REFRESH_AFTER_SECONDS` old, not on every request (SESSION_SAVE_EVERY_REQUEST),
   so a session times out between 15 minutes and 15 minutes less that interval after the last
@@ -17,6 +19,7 @@ Keys are 32 characters from Django's own generator (about 165 bits); a clash wit
 is refused by the primary key and raises, as Django's own engine does when its check races.
 """
 
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,6 +41,7 @@ class SessionStore(db.SessionStore):
         self._stored = session_key is not None  # a row exists under ``_rotated_from`` or key
         self._rotated_from = None
         self._loaded_expiry = None
+        self._written = None  # the data as last written by this request, if it wrote
 
     def _get_new_session_key(self):
         return get_random_string(32, VALID_KEY_CHARS)
@@ -77,6 +81,9 @@ class SessionStore(db.SessionStore):
     def save(self, must_create=False):
         if self.session_key is None:
             self.create()
+        if (not must_create and self._stored and self._rotated_from is None
+                and self._written is not None and self._written == self._session):
+            return  # written earlier in this request, unchanged since: nothing to write
         if must_create or not self._stored:
             self._insert()
         elif self._rotated_from is not None:
@@ -84,12 +91,16 @@ class SessionStore(db.SessionStore):
         else:
             self._update()
         self._loaded_expiry = self.get_expiry_date()
+        self._written = copy.deepcopy(self._session)  # values changed in place count
 
     def _insert(self):
         obj = self.create_model_instance(self._get_session(no_load=True))
         using = router.db_for_write(self.model, instance=obj)
         try:
-            with transaction.atomic(using=using):
+            if transaction.get_connection(using).in_atomic_block:
+                with transaction.atomic(using=using):  # a clash must not spoil the caller's
+                    obj.save(force_insert=True, using=using)
+            else:  # one INSERT in autocommit: no BEGIN and COMMIT around it
                 obj.save(force_insert=True, using=using)
         except IntegrityError as exc:
             raise CreateError from exc

@@ -48,7 +48,6 @@ PAGES = [
 ]
 
 
-PG = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "bench_dms"
 
 
@@ -153,17 +152,6 @@ def measure(client, page, requests: int, total: int):
             "kb": len(response.content) / 1024}
 
 
-def psql(sql: str) -> None:
-    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", sql], check=True,  # noqa: S603,S607
-                   capture_output=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure_http(port: int, cookie: str, page, requests: int, total: int):
     """As :func:`measure`, over HTTP from this process to gunicorn (one kept-alive connection
     per request, as a browser's page load)."""
@@ -207,6 +195,9 @@ def serve(port: int) -> subprocess.Popen:
 
 
 def main_gunicorn(args) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_login import PG, free_port, psql  # the login benchmark's PostgreSQL helpers
+
     psql(f"DROP DATABASE IF EXISTS {PG_DB}")
     psql(f"CREATE DATABASE {PG_DB}")
     try:

@@ -171,3 +171,16 @@ def admin_client(db, admin_user, client):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+@pytest.fixture
+def throwaway_redis():
+    """A redis-server of the test's own on a free port, stopped by PID (fault tests)."""
+    from tests.security.test_broker import ThrowawayRedis, free_port
+
+    server = ThrowawayRedis(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -86,3 +86,28 @@ def run_at_once(count, work):
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     return outcomes
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now, for a server a test starts itself."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def stop(proc) -> None:
+    """End one process a test started, by its PID: TERM, then KILL after 10 s."""
+    import os
+    import signal
+    import subprocess
+
+    if proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)

@@ -20,7 +20,7 @@ from django.contrib.sessions.models import Session
 from django.db import connections
 
 from tests.accounts.test_broker_down import celery_pointed_at
-from tests.security.test_broker import ThrowawayRedis, free_port
+from tests.security.test_broker import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -45,14 +45,6 @@ def parts(response) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in text.splitlines())
 
 
-@pytest.fixture
-def throwaway_redis():
-    server = ThrowawayRedis(free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @contextlib.contextmanager

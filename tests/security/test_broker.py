@@ -62,14 +62,6 @@ class ThrowawayRedis:
         assert not self.answers()
 
 
-@pytest.fixture
-def throwaway_redis():
-    server = ThrowawayRedis(free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_the_settings_retry_in_the_worker_and_fail_fast_in_the_web():

@@ -38,6 +38,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests.conftest import POSTGRES_SERVER
+from tests.helpers import free_port, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.postgres_server]
 
@@ -201,24 +202,6 @@ def portal_environment(tmp: Path) -> dict:
         "CCASS_ENFORCE_OPERATION_HOURS": "0",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End one process we started, by its PID: TERM, then KILL after 10 s."""
-    if proc.poll() is not None:
-        return
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def python(code: str, environment: dict) -> str:

@@ -15,8 +15,6 @@ import email
 import http.cookiejar
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +31,7 @@ from django.db import connection
 
 from accounts.models import LoginFailure, User
 from tests.conftest import STRONG_PASSWORD, make_user
-from tests.helpers import OTP_EMAIL, app_code, choose_email, register_app
+from tests.helpers import OTP_EMAIL, app_code, choose_email, free_port, register_app, stop
 
 pytestmark = [
     pytest.mark.postgres,
@@ -50,12 +48,6 @@ LB_MARK = "via-haproxy"  # a header HAProxy adds, written to each gunicorn's acc
 
 
 # --- the servers -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
 
 
 def wait_for(condition, what, timeout=STARTUP_SECONDS, processes=()):
@@ -79,18 +71,6 @@ def answers(port: int) -> bool:
         return exc.code < 500
     except OSError:
         return False
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End one process we started, by its PID: TERM, then KILL after 10 s."""
-    if proc.poll() is not None:
-        return
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def database_url() -> str:
@@ -160,6 +140,9 @@ def cluster(django_db_setup, tmp_path_factory):
         "SECURE_SSL_REDIRECT": "0",
         "CCASS_ENFORCE_OPERATION_HOURS": "0",
         "LOG_LEVEL": "WARNING",
+        # gunicorn's own access log (which host served what) is the test's evidence; in JSON
+        # mode gunicorn.conf.py leaves it out (the portal's request line replaces it).
+        "LOG_FORMAT": "console",
     }
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -187,14 +170,18 @@ def cluster(django_db_setup, tmp_path_factory):
             wait_for(lambda port=port: answers(port), f"gunicorn {name}",
                      processes=[(proc, log)])
 
+        # The worker logs through the portal's own logging (JSON lines on stderr in production,
+        # issue 11), not Celery's --logfile: its output is the log.
         worker_log = tmp / "celery.log"
+        worker_output = worker_log.open("w")
         worker = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "celery", "-A", "ccass_portal", "worker", "--pool", "solo",
              "--hostname", f"two-hosts-{os.getpid()}@%h", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
-             "--logfile", str(worker_log)],
-            cwd=PROJECT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+             "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
+            cwd=PROJECT, env={**environment, "LOG_LEVEL": "INFO"},  # its " ready." line
+            stdout=worker_output, stderr=subprocess.STDOUT,
         )
+        worker_output.close()
         processes.append(worker)
         worker_log.touch()
         wait_for(lambda: " ready." in worker_log.read_text(), "celery worker",
